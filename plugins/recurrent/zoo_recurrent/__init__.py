@@ -1,0 +1,1 @@
+"""RNN Zoo plugin: vanilla RNN, LSTM and GRU encoders."""

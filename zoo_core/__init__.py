@@ -1,0 +1,59 @@
+"""RNN Zoo: recurrent text models you can list, build, train, save and load by name.
+
+    import zoo_core as zoo
+    zoo.list_models("*lstm*", task="classify")
+    model = zoo.train("lstm-classifier", "data/reviews.csv")
+    model = zoo.load("my-sentiment")
+    model.predict(["a gripping film"])
+
+Importing this package does not import torch; the functions that need it import it when called.
+"""
+from zoo_core.hookspecs import hookimpl
+from zoo_core.specs import Architecture, Component, Task
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Architecture", "Component", "Task", "hookimpl", "__version__",
+    "list_models", "create_model", "train", "load", "get_config",
+]
+
+
+def list_models(pattern: str | None = None, task: str | None = None, exclude: tuple[str, ...] = ()) -> list[str]:
+    """Names of the architectures whose name matches ``pattern`` (fnmatch wildcards), naturally sorted.
+
+    >>> list_models("*lstm*", task="classify")
+    ['bilstm-classifier', 'lstm-classifier', ...]
+    """
+    from zoo_core.registry import get_registry
+
+    return get_registry().list_models(pattern, task, exclude)
+
+
+def get_config(name: str, **overrides):
+    """The validated config of architecture ``name``; overrides use ``__`` for nesting
+    (``encoder__hidden_size=64``) or nested dicts (``encoder={"hidden_size": 64}``)."""
+    from zoo_core.api import resolve_config
+
+    return resolve_config(name, overrides)
+
+
+def create_model(name: str, vocab=None, num_classes: int | None = None, **overrides):
+    """An untrained model of architecture ``name``. See :func:`zoo_core.api.create_model`."""
+    from zoo_core.api import create_model as _create
+
+    return _create(name, vocab=vocab, num_classes=num_classes, **overrides)
+
+
+def train(architecture: str, data: str | None = None, **options):
+    """Train like `zoo train`, returning the trained model. See :func:`zoo_core.api.train`."""
+    from zoo_core.api import train as _train
+
+    return _train(architecture, data, **options)
+
+
+def load(name_or_path: str, device: str = "cpu"):
+    """A saved model, by store name or by path to a .safetensors file."""
+    from zoo_core.artifacts import load_model
+
+    return load_model(name_or_path, device=device)

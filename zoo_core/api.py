@@ -1,0 +1,126 @@
+"""The Python API behind `zoo_core.create_model`, `train` and the CLI's `zoo train` / `zoo eval`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from zoo_core.config import ModelConfig, merge_config, set_path
+from zoo_core.errors import ZooError
+from zoo_core.registry import get_registry
+from zoo_core.store import metrics_path, model_path, zoo_home
+from zoo_core.tasks.base import DataOptions
+from zoo_core.vocab import Vocab
+
+
+def overrides_from_kwargs(kwargs: dict) -> dict:
+    """``encoder__hidden_size=64`` and ``encoder={"hidden_size": 64}`` both become nested dicts."""
+    nested: dict = {}
+    for key, value in kwargs.items():
+        if "__" in key:
+            set_path(nested, key.replace("__", "."), value)
+        else:
+            nested = merge_config(nested, {key: value})
+    return nested
+
+
+def resolve_config(name: str, overrides: Optional[dict] = None, config_file: Optional[dict] = None) -> ModelConfig:
+    nested = merge_config(config_file or {}, overrides_from_kwargs(overrides or {}))
+    return get_registry().resolve(name, nested)
+
+
+def create_model(name: str, vocab=None, num_classes: Optional[int] = None, vocabs: Optional[dict] = None, **overrides):
+    """An untrained model of architecture ``name``.
+
+    ``vocab`` is a :class:`Vocab`, a list of tokens, or a size (placeholder tokens);
+    ``num_classes`` (classification) makes labels "0".."N-1". ``vocabs`` gives every vocabulary
+    by name for tasks that need more than one.
+    """
+    from zoo_core.model import ZooModel
+    from zoo_core.training import seed_everything
+
+    config = resolve_config(name, overrides)
+    vocabs = dict(vocabs or {})
+    if vocab is not None:
+        vocabs["tokens"] = _as_vocab(vocab)
+    vocabs.setdefault("tokens", _as_vocab(1000))
+    if num_classes is not None:
+        vocabs["labels"] = Vocab(str(i) for i in range(num_classes))
+    if config.task == "classify":
+        vocabs.setdefault("labels", Vocab(["0", "1"]))
+    seed_everything(config.training.seed)
+    return ZooModel(config, vocabs)
+
+
+def placeholder_vocabs(size: int) -> dict[str, Vocab]:
+    """Vocabularies of a given size for every role a task may ask for (parameter counts, tests)."""
+    return {"tokens": _as_vocab(size), "target": _as_vocab(size), "labels": Vocab(["0", "1"])}
+
+
+def _as_vocab(value) -> Vocab:
+    if isinstance(value, Vocab):
+        return value
+    if isinstance(value, int):
+        return Vocab(["<pad>", "<unk>", *(f"tok{i}" for i in range(max(value - 2, 0)))])
+    return Vocab(value)
+
+
+def data_options(data: Optional[str], **options) -> DataOptions:
+    known = {k: options.pop(k) for k in list(options) if k in DataOptions.__dataclass_fields__}
+    return DataOptions(path=data, **known, extra=options)
+
+
+def prepare_data(task, options: DataOptions):
+    """The splits of ``options.path``, or the task's embedded data set when no path is given."""
+    if options.path is None:
+        options.path = task.default_data(zoo_home() / "data")
+        print(f"no --data given: using the embedded data set at {options.path}", file=sys.stderr)
+    return task.load_splits(options)
+
+
+def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] = None, force: bool = False,
+          overrides: Optional[dict] = None, config_file: Optional[dict] = None, progress: bool = True,
+          **options: Any):
+    """Train like `zoo train`: returns the trained model (saved too when ``out`` is given).
+
+    ``overrides`` is a nested dict of config changes; keyword ``training__epochs=3`` works too.
+    Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
+    """
+    from zoo_core.model import ZooModel
+    from zoo_core.training import fit, select_device, seed_everything
+
+    setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
+    config = resolve_config(architecture, {**(overrides_from_kwargs(setting_kwargs)), **(overrides or {})}, config_file)
+    target = model_path(out) if out else None
+    if target is not None and target.exists() and not force:
+        raise ZooError(f"model '{out}' already exists at {target}; pick another --out or add --force to replace it")
+    registry = get_registry()
+    task = registry.task(config.task).load()(config)
+    splits = prepare_data(task, data_options(data, **options))
+    device = select_device(config.training.device)
+    vocabs = task.build_vocabs(splits.train)
+    train_set, valid_set = task.encode(splits.train, vocabs), task.encode(splits.valid, vocabs)
+    test_set = task.encode(splits.test, vocabs) if splits.test else []
+    seed_everything(config.training.seed)
+    model = ZooModel(config, vocabs, registry).to(device)
+    if progress:
+        print(f"training {architecture}: {model.num_parameters():,} parameters, {len(train_set):,} train / "
+              f"{len(valid_set):,} valid / {len(test_set):,} test examples on {device}", file=sys.stderr)
+    summary = fit(model, train_set, valid_set, metrics_file=metrics_path(target) if target else None, progress=progress)
+    if test_set:
+        summary["test"] = task.evaluate(model, test_set)
+    summary["data"] = str(data) if data else "embedded"
+    summary["device"] = str(device)
+    model.training_summary = {k: v for k, v in summary.items() if k != "history"}
+    if target is not None:
+        model.save(target)
+    return model
+
+
+def evaluate(reference: str, data: str, **options) -> dict:
+    """Metrics of a saved model on ``data`` (its test split when the data has one)."""
+    from zoo_core.artifacts import load_model
+
+    model = load_model(reference)
+    examples = model.task.load_eval(data_options(data, **options))
+    return model.task.evaluate(model, model.task.encode(examples, model.vocabs))

@@ -1,0 +1,156 @@
+"""Model files: one self-contained .safetensors with the weights, and in its metadata everything
+needed to rebuild the model. Loading never unpickles and never runs code from the file."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from zoo_core import __version__
+from zoo_core.errors import ArtifactError, ZooError
+from zoo_core.registry import Registry, get_registry
+from zoo_core.store import model_path, read_header
+from zoo_core.vocab import Vocab
+
+FORMAT_VERSION = "1"
+REQUIRED_KEYS = ("zoo.format_version", "zoo.architecture", "zoo.task", "zoo.config", "zoo.vocabs")
+
+
+def components_used(config) -> list[tuple[str, str]]:
+    """(kind, name) of every component in a config, nested ones (a head's pooler) included."""
+    used = []
+
+    def walk(kind: str, value: BaseModel):
+        used.append((kind, value.type))
+        for field_name, field in type(value).model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            if extra.get("zoo_component"):
+                walk(extra["zoo_component"], getattr(value, field_name))
+
+    walk("encoder", config.encoder)
+    walk("head", config.head)
+    return used
+
+
+def plugins_used(config, registry: Registry) -> list[dict]:
+    """Each plugin whose components, architecture or task the model uses, with its version."""
+    owners: dict[str, list[str]] = {}
+    owners.setdefault(registry.tasks[config.task].plugin, []).append(f"task:{config.task}")
+    if config.architecture in registry.architectures:
+        owners.setdefault(registry.architectures[config.architecture].plugin, []).append(
+            f"architecture:{config.architecture}")
+    for kind, name in components_used(config):
+        owners.setdefault(registry.components[(kind, name)].plugin, []).append(f"{kind}:{name}")
+    return [
+        {"plugin": name, "distribution": registry.plugins[name].distribution,
+         "entry_point": registry.plugins[name].entry_point, "version": registry.plugins[name].version,
+         "provides": provides}
+        for name, provides in sorted(owners.items())
+    ]
+
+
+def save_model(model, path, summary: dict | None = None) -> Path:
+    """Write ``model`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    from safetensors.torch import save_model as save_weights
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    registry = get_registry()
+    summary = summary if summary is not None else model.training_summary
+    metadata = {
+        "format": "pt",
+        "zoo.format_version": FORMAT_VERSION,
+        "zoo.version": __version__,
+        "zoo.architecture": model.config.architecture,
+        "zoo.task": model.config.task,
+        "zoo.config": json.dumps(model.config.to_dict()),
+        "zoo.vocabs": json.dumps({name: vocab.tokens for name, vocab in model.vocabs.items()}),
+        "zoo.plugins": json.dumps(plugins_used(model.config, registry)),
+        "zoo.training": json.dumps(summary or {}),
+    }
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        # save_model (not save_file) handles tensors that share memory, e.g. tied embeddings.
+        save_weights(model, temporary, metadata=metadata)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_metadata(path: Path) -> dict:
+    """The zoo metadata of a model file, checked for completeness (no torch needed)."""
+    metadata = read_header(path).get("__metadata__") or {}
+    missing = [key for key in REQUIRED_KEYS if key not in metadata]
+    if missing:
+        raise ArtifactError(f"{path}: a safetensors file, but not a zoo model (no {missing[0]} metadata)")
+    if metadata["zoo.format_version"] != FORMAT_VERSION:
+        raise ArtifactError(f"{path}: model format version {metadata['zoo.format_version']} is not supported by "
+                            f"zoo-core {__version__} (format {FORMAT_VERSION}); upgrade zoo-core")
+    return metadata
+
+
+def check_plugins(metadata: dict, registry: Registry, path: Path) -> None:
+    """Say which package to install when a plugin is missing; warn when it is a newer major version."""
+    try:
+        recorded = json.loads(metadata.get("zoo.plugins", "[]"))
+    except json.JSONDecodeError:
+        raise ArtifactError(f"{path}: corrupt zoo.plugins metadata") from None
+    for entry in recorded:
+        installed = registry.plugins.get(entry.get("plugin", ""))
+        if installed is None or not installed.ok and not installed.registered:
+            raise ArtifactError(f"{path}: this model needs plugin '{entry.get('plugin')}'; "
+                                f"install it: pip install {entry.get('distribution')}>={entry.get('version')}")
+        if _major(entry.get("version")) > _major(installed.version):
+            warnings.warn(f"{path} was saved with {entry.get('distribution')} {entry.get('version')}, newer than the "
+                          f"installed {installed.version}; upgrade it if loading fails", stacklevel=3)
+
+
+def _major(version) -> int:
+    try:
+        return int(str(version).split(".")[0])
+    except ValueError:
+        return 0
+
+
+def load_model(reference: str, device: str = "cpu"):
+    """Rebuild a model from a store name or a path, without running code from the file."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_model as load_weights
+
+    from zoo_core.model import ZooModel
+
+    path = model_path(reference)
+    if not path.exists():
+        raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")
+    metadata = read_metadata(path)
+    registry = get_registry()
+    check_plugins(metadata, registry, path)
+    try:
+        config = registry.validate(json.loads(metadata["zoo.config"]))
+        vocabs = {name: Vocab(tokens) for name, tokens in json.loads(metadata["zoo.vocabs"]).items()}
+        summary = json.loads(metadata.get("zoo.training", "{}"))
+    except ZooError as error:
+        raise ArtifactError(f"{path}: stored config does not validate: {error}") from None
+    except (json.JSONDecodeError, TypeError, ValueError) as error:
+        raise ArtifactError(f"{path}: corrupt zoo metadata ({error})") from None
+    model = ZooModel(config, vocabs, registry)
+    try:
+        missing, unexpected = load_weights(model, str(path), strict=False, device="cpu")
+    except SafetensorError as error:
+        raise ArtifactError(f"{path}: corrupt or truncated safetensors file ({error})") from None
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[-1].strip()
+        raise ArtifactError(f"{path}: weights do not fit the stored config ({first})") from None
+    if missing or unexpected:
+        what = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+        raise ArtifactError(f"{path}: weights do not fit the stored config ({what})")
+    model.training_summary = summary
+    model.eval()
+    return model.to(device)

@@ -1,0 +1,54 @@
+"""registry.json: the catalog of first-party architectures, written by `zoo registry` and
+checked by a test against what plugin discovery finds."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from zoo_core.registry import get_registry
+from zoo_core.store import atomic_write_bytes
+
+# Distributions that live in this repository (the core and plugins/*).
+FIRST_PARTY = {"zoo-core", "zoo-recurrent", "zoo-bidirectional", "zoo-pooling", "zoo-seq2seq"}
+
+
+def build_catalog() -> dict:
+    registry = get_registry()
+    architectures = []
+    for name in registry.list_models():
+        arch = registry.architectures[name]
+        plugin = registry.plugins[arch.plugin]
+        if plugin.distribution not in FIRST_PARTY:
+            continue
+        architectures.append({
+            "name": name, "task": arch.task, "plugin": arch.plugin, "distribution": plugin.distribution,
+            "description": arch.description, "config": registry.resolve(name).to_dict(),
+        })
+    return {"format": 1, "architectures": architectures}
+
+
+def render_catalog() -> str:
+    return json.dumps(build_catalog(), indent=2, sort_keys=False) + "\n"
+
+
+def write_catalog(path: str | Path) -> Path:
+    path = Path(path)
+    atomic_write_bytes(path, render_catalog().encode())
+    return path
+
+
+def check_catalog(path: str | Path) -> str | None:
+    """None when ``path`` matches discovery; otherwise a one-line description of the difference."""
+    path = Path(path)
+    if not path.is_file():
+        return f"{path} does not exist; run `zoo registry` to write it"
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    current = build_catalog()
+    if stored == current:
+        return None
+    stored_names = {a["name"] for a in stored.get("architectures", [])}
+    current_names = {a["name"] for a in current["architectures"]}
+    if stored_names != current_names:
+        return (f"{path} is out of date: missing {sorted(current_names - stored_names)}, "
+                f"extra {sorted(stored_names - current_names)}; run `zoo registry`")
+    return f"{path} is out of date (configs or descriptions changed); run `zoo registry`"

@@ -1,0 +1,256 @@
+"""The `zoo` command. Listing commands never import torch; the others import it when they run."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Optional
+
+import click
+
+from zoo_core import __version__
+from zoo_core.errors import ZooError
+
+
+class ZooGroup(click.Group):
+    """Shows a ZooError as one line on stderr with a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ZooError as error:
+            click.echo(f"zoo: error: {error}", err=True)
+            sys.exit(1)
+
+
+def registry():
+    from zoo_core.registry import get_registry
+
+    return get_registry()
+
+
+def echo_json(value) -> None:
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+@click.group(cls=ZooGroup)
+@click.version_option(__version__, prog_name="zoo")
+def main():
+    """RNN Zoo: list, train, evaluate and run recurrent text models by name."""
+
+
+@main.command("list")
+@click.argument("pattern", required=False)
+@click.option("--task", help="Only architectures for this task (classify, lm, tag, seq2seq).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_command(pattern: Optional[str], task: Optional[str], as_json: bool):
+    """List architectures whose name matches PATTERN (wildcards: "*lstm*")."""
+    reg = registry()
+    names = reg.list_models(pattern, task)
+    rows = [{"name": n, "task": reg.architectures[n].task, "plugin": reg.architectures[n].plugin,
+             "description": reg.architectures[n].description} for n in names]
+    if as_json:
+        return echo_json(rows)
+    if not rows:
+        click.echo("no architectures match" + (f" '{pattern}'" if pattern else ""), err=True)
+        return
+    width = max(len(r["name"]) for r in rows)
+    for row in rows:
+        click.echo(f"{row['name']:<{width}}  {row['task']:<9} {row['description']}")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Show the config with this change.")
+@click.option("--vocab-size", default=10000, show_default=True, help="Vocabulary size for the parameter count.")
+@click.option("--json", "as_json", is_flag=True, help="Print the config, its JSON schema and the parameter count as JSON.")
+def info(name: str, settings: tuple[str, ...], vocab_size: int, as_json: bool):
+    """Show an architecture's config (defaults, bounds, descriptions) and size."""
+    from zoo_core.config import parse_set_options
+
+    reg = registry()
+    arch = reg.architecture(name)
+    config = reg.resolve(name, parse_set_options(settings))
+    parameters = count_parameters(config, vocab_size)
+    if as_json:
+        return echo_json({"name": name, "task": arch.task, "plugin": arch.plugin, "description": arch.description,
+                          "config": config.to_dict(), "schema": reg.json_schema(config),
+                          "parameters": parameters, "vocab_size": vocab_size})
+    click.echo(f"{name}  ({arch.task}, plugin {arch.plugin})\n{arch.description}\n")
+    for section, model in reg.section_models(config).items():
+        for line in describe_section(section, model, getattr(config, section)):
+            click.echo(line)
+    click.echo(f"\nparameters: {parameters:,} (at vocabulary size {vocab_size:,})")
+
+
+def describe_section(section: str, model, value) -> list[str]:
+    lines = []
+    for field_name, field in model.model_fields.items():
+        current = getattr(value, field_name)
+        if hasattr(current, "model_fields"):
+            lines += describe_section(f"{section}.{field_name}", type(current), current)
+            continue
+        bounds = ", ".join(f"{type(m).__name__.lower()} {getattr(m, type(m).__name__.lower(), '')}"
+                           for m in field.metadata if hasattr(m, type(m).__name__.lower()))
+        bounds = f" [{bounds}]" if bounds else ""
+        lines.append(f"  {section}.{field_name} = {json.dumps(current)}{bounds}  {field.description or ''}".rstrip())
+    return lines
+
+
+def count_parameters(config, vocab_size: int) -> int:
+    """Parameters of the architecture at a stated vocabulary size (the only place `info` imports torch)."""
+    from zoo_core.api import placeholder_vocabs
+    from zoo_core.model import ZooModel
+
+    return ZooModel(config, placeholder_vocabs(vocab_size)).num_parameters()
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def plugins(ctx, as_json: bool):
+    """Installed plugins: version, what each registered, and any failure."""
+    if ctx.invoked_subcommand is not None:
+        return
+    infos = list(registry().plugins.values())
+    if as_json:
+        return echo_json([info.__dict__ | {"ok": info.ok} for info in infos])
+    for info in infos:
+        status = "ok" if info.ok else "FAILED"
+        click.echo(f"{info.name} ({info.distribution} {info.version}) {status}")
+        if info.registered:
+            click.echo(f"  registers: {', '.join(info.registered)}")
+        for error in info.errors:
+            click.echo(f"  error: {error}")
+
+
+def data_option_flags(function):
+    for option in reversed([
+        click.option("--data", "data", help="Data file or folder (left out: the task's embedded data set)."),
+        click.option("--format", "data_format", help="Reader: csv, tsv, jsonl, folder, label-files (detected if left out)."),
+        click.option("--text-field", help="Column or key holding the text (csv/tsv: name or 0-based index)."),
+        click.option("--label-field", help="Column or key holding the label."),
+    ]):
+        function = option(function)
+    return function
+
+
+@main.command()
+@click.argument("architecture")
+@data_option_flags
+@click.option("--out", help="Save the model under this store name or .safetensors path.")
+@click.option("--force", is_flag=True, help="Replace an existing model of that name.")
+@click.option("--valid", help="A separate validation file (else held out by a fixed rule).")
+@click.option("--test", help="A separate test file (else held out by a fixed rule).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Change a config value (JSON, else string).")
+@click.option("--config", "config_path", help="TOML or JSON file of config values.")
+@click.option("--device", help="auto, cpu, cuda, cuda:N or mps (training.device).")
+@click.option("--epochs", type=int, help="training.epochs")
+@click.option("--seed", type=int, help="training.seed")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
+          device, epochs, seed, quiet):
+    """Train ARCHITECTURE on --data and save it as --out."""
+    from zoo_core.api import train as train_model
+    from zoo_core.config import parse_set_options, read_config_file, set_path
+
+    registry().architecture(architecture)  # unknown names fail before torch is imported
+    overrides = parse_set_options(settings)
+    for key, value in (("training.device", device), ("training.epochs", epochs), ("training.seed", seed)):
+        if value is not None:
+            set_path(overrides, key, value)
+    file_config = read_config_file(config_path) if config_path else None
+    model = train_model(architecture, data, out=out, force=force, overrides=overrides, config_file=file_config,
+                        progress=not quiet, format=data_format, text_field=text_field, label_field=label_field,
+                        valid=valid, test=test)
+    summary = model.training_summary
+    line = f"best {summary.get('best_metric')}={summary.get('best_value'):.4f} at epoch {summary.get('best_epoch')}"
+    if "test" in summary:
+        line += "; test " + ", ".join(f"{k}={v:.4f}" for k, v in summary["test"].items())
+    click.echo(line)
+    if out:
+        from zoo_core.store import model_path
+
+        click.echo(f"saved {model_path(out)}")
+
+
+@main.command("eval")
+@click.argument("model")
+@data_option_flags
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def eval_command(model, data, data_format, text_field, label_field, as_json):
+    """Evaluate a saved MODEL on --data (its test split when the data has one)."""
+    from zoo_core.api import evaluate
+
+    if not data:
+        raise ZooError("zoo eval needs --data PATH")
+    metrics = evaluate(model, data, format=data_format, text_field=text_field, label_field=label_field)
+    if as_json:
+        return echo_json(metrics)
+    for key, value in metrics.items():
+        click.echo(f"{key}\t{value:.4f}" if isinstance(value, float) else f"{key}\t{value}")
+
+
+@main.command()
+@click.argument("model")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input (schema: README).")
+def run(model, inputs, as_json):
+    """Run MODEL on INPUTS (or '-' to read one input a line from stdin)."""
+    from zoo_core.artifacts import load_model
+
+    loaded = load_model(model)
+    texts = [line.rstrip("\n") for line in sys.stdin] if inputs == ("-",) else list(inputs)
+    for result in loaded.run(texts):
+        click.echo(json.dumps(result, ensure_ascii=False) if as_json else loaded.task.render(result))
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def models(ctx, as_json: bool):
+    """Saved models in the store (ZOO_HOME)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from zoo_core.store import list_stored, models_dir
+
+    rows = list_stored()
+    if as_json:
+        return echo_json(rows)
+    if not rows:
+        click.echo(f"no saved models in {models_dir()}", err=True)
+        return
+    for row in rows:
+        value = row.get("value")
+        metric = f"{row.get('metric')}={value:.4f}" if isinstance(value, (int, float)) else "-"
+        date = datetime.fromtimestamp(row["modified"]).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{row['name']}  {row['architecture']}  {row['task']}  {metric}  {row['size'] / 1e6:.1f} MB  {date}")
+
+
+@models.command("rm")
+@click.argument("name")
+def models_rm(name: str):
+    """Delete saved model NAME and its metrics."""
+    from zoo_core.store import remove
+
+    click.echo(f"removed {remove(name)}")
+
+
+@main.command("registry")
+@click.option("--check", is_flag=True, help="Exit non-zero if registry.json differs from what the plugins register.")
+@click.option("--path", default="registry.json", show_default=True, help="Where the catalog lives.")
+def registry_command(check: bool, path: str):
+    """Write (or --check) registry.json, the catalog of first-party architectures."""
+    from zoo_core.catalog import check_catalog, write_catalog
+
+    if check:
+        problem = check_catalog(path)
+        if problem:
+            raise ZooError(problem)
+        click.echo(f"{path} is up to date")
+    else:
+        click.echo(f"wrote {write_catalog(path)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Classification head: a pooler over time, then a linear layer."""
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from zoo_core.interfaces import EncoderOutput, Head, lengths_to_mask
+
+
+class ClassifyHead(Head):
+    def __init__(self, config, input_dim: int, context: dict):
+        super().__init__(config, input_dim, context)
+        registry = context["registry"]
+        pooler_class = registry.component("pooler", config.pooling.type).load()
+        self.pooler = pooler_class(config.pooling, input_dim=input_dim)
+        layers: list[nn.Module] = [nn.Dropout(config.dropout)]
+        size = self.pooler.out_dim
+        if config.hidden_size:
+            layers += [nn.Linear(size, config.hidden_size), nn.ReLU(), nn.Dropout(config.dropout)]
+            size = config.hidden_size
+        layers.append(nn.Linear(size, context["num_labels"]))
+        self.output = nn.Sequential(*layers)
+
+    def pool(self, encoded: EncoderOutput, batch: dict) -> Tensor:
+        mask = lengths_to_mask(batch["lengths"], encoded.states.size(1))
+        return self.pooler(encoded, mask)
+
+    def forward(self, encoded: EncoderOutput, batch: dict) -> Tensor:
+        return self.output(self.pool(encoded, batch))
+
+    def loss(self, logits: Tensor, batch: dict) -> Tensor:
+        return F.cross_entropy(logits, batch["labels"])

@@ -1,0 +1,1 @@
+"""Reading text data sets from disk; pure Python, no torch."""

@@ -1,0 +1,132 @@
+"""The torch interfaces every component implements: Encoder, Pooler, Head, Sampler.
+
+Shapes: ``inputs`` (batch, time, dim), right-padded; ``lengths`` (batch,) on the same device.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
+
+import torch
+from torch import Tensor, nn
+
+
+def lengths_to_mask(lengths: Tensor, max_length: int) -> Tensor:
+    """(batch, time) bool mask, True at real tokens."""
+    positions = torch.arange(max_length, device=lengths.device)
+    return positions.unsqueeze(0) < lengths.unsqueeze(1)
+
+
+def last_real_state(states: Tensor, lengths: Tensor) -> Tensor:
+    """Each sequence's state at its own last real token: (batch, dim)."""
+    index = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, states.size(-1))
+    return states.gather(1, index).squeeze(1)
+
+
+@dataclass
+class EncoderOutput:
+    """What an encoder returns.
+
+    states: (batch, time, out_dim) per position, zero at padding.
+    summary: (batch, out_dim) at each sequence's last real token (bidirectional: forward's last
+        and backward's first, concatenated).
+    state: the recurrent state after the last real token (what a language model carries on).
+    """
+
+    states: Tensor
+    summary: Tensor
+    state: Any = None
+
+
+class Encoder(nn.Module):
+    """Embedded tokens and lengths in, per-position states and a summary out."""
+
+    out_dim: int
+
+    def __init__(self, config, input_dim: int):
+        super().__init__()
+        self.config = config
+        self.input_dim = input_dim
+
+    def forward(self, inputs: Tensor, lengths: Tensor, state: Any = None) -> EncoderOutput:
+        raise NotImplementedError
+
+    def detach_state(self, state: Any) -> Any:
+        """Cut the graph behind a carried state (truncated back-propagation through time)."""
+        if state is None:
+            return None
+        if isinstance(state, Tensor):
+            return state.detach()
+        return type(state)(self.detach_state(part) for part in state)
+
+
+class Pooler(nn.Module):
+    """Per-position states and a mask in, one vector per sequence out."""
+
+    out_dim: int
+
+    def __init__(self, config, input_dim: int):
+        super().__init__()
+        self.config = config
+        self.input_dim = input_dim
+
+    def forward(self, encoded: EncoderOutput, mask: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def attention(self, encoded: EncoderOutput, mask: Tensor) -> Optional[Tensor]:
+        """(batch, time) weight of each token, for poolers that have one; None otherwise."""
+        return None
+
+
+class Head(nn.Module):
+    """Encoder output in, logits out; knows its task's loss.
+
+    ``context`` carries what the task knows about the data, e.g. ``num_labels`` or the
+    token ``embedding`` (for tied weights).
+    """
+
+    def __init__(self, config, input_dim: int, context: dict):
+        super().__init__()
+        self.config = config
+        self.input_dim = input_dim
+
+    def forward(self, encoded: EncoderOutput, batch: dict) -> Tensor:
+        raise NotImplementedError
+
+    def loss(self, logits: Tensor, batch: dict) -> Tensor:
+        raise NotImplementedError
+
+
+StepFunction = Callable[[Tensor, Any], "tuple[Tensor, Any]"]
+ReorderFunction = Callable[[Any, Tensor], Any]
+
+
+@dataclass
+class SampledStep:
+    """One decoding step: the chosen token of each sequence and its log-probability."""
+
+    tokens: Tensor
+    log_probs: Tensor
+
+
+class Sampler:
+    """Owns a decoding loop.
+
+    ``step(tokens, state) -> (logits, state)`` advances every sequence by one token;
+    ``reorder(state, index)`` selects rows of a state (beam search keeps the best hypotheses).
+    """
+
+    def __init__(self, config):
+        self.config = config
+
+    def decode(
+        self,
+        step: StepFunction,
+        state: Any,
+        start_tokens: Tensor,
+        end_token: Optional[int],
+        max_tokens: int,
+        reorder: Optional[ReorderFunction] = None,
+        generator: Optional[torch.Generator] = None,
+    ) -> Iterator[SampledStep]:
+        raise NotImplementedError

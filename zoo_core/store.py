@@ -1,0 +1,115 @@
+"""The local model store: ZOO_HOME (else a per-user data folder) holds models/NAME.safetensors
+with its metrics beside it. Pure Python: listing models reads only the file headers."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import tempfile
+from pathlib import Path
+
+from zoo_core.errors import ArtifactError, UnknownNameError
+
+STORE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
+SUFFIX = ".safetensors"
+MAX_HEADER = 100 * 1024 * 1024
+
+
+def zoo_home() -> Path:
+    if os.environ.get("ZOO_HOME"):
+        return Path(os.environ["ZOO_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "zoo"
+
+
+def models_dir() -> Path:
+    return zoo_home() / "models"
+
+
+def is_path(reference: str) -> bool:
+    """A value with a path separator or ending in .safetensors is a file path; else a store name."""
+    return "/" in reference or os.sep in reference or reference.endswith(SUFFIX)
+
+
+def check_store_name(name: str) -> str:
+    if not STORE_NAME.match(name) or name in (".", ".."):
+        raise UnknownNameError(
+            f"'{name}' is not a valid model name: use letters, digits, '.', '_' and '-', not starting with a dot "
+            "(or give a path to a .safetensors file)"
+        )
+    return name
+
+
+def model_path(reference: str) -> Path:
+    """Where model ``reference`` (store name or path) lives."""
+    if is_path(reference):
+        return Path(reference).expanduser()
+    return models_dir() / f"{check_store_name(reference)}{SUFFIX}"
+
+
+def metrics_path(model_file: Path) -> Path:
+    """Per-epoch metrics (JSONL) beside the model."""
+    return model_file.with_name(model_file.name[: -len(SUFFIX)] + ".metrics.jsonl") if model_file.name.endswith(SUFFIX) \
+        else model_file.with_name(model_file.name + ".metrics.jsonl")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_header(path: Path) -> dict:
+    """The JSON header of a safetensors file (tensor table and ``__metadata__``), without torch."""
+    try:
+        with open(path, "rb") as file:
+            prefix = file.read(8)
+            if len(prefix) < 8:
+                raise ArtifactError(f"{path}: not a safetensors file (too short); give a model saved by `zoo train`")
+            (size,) = struct.unpack("<Q", prefix)
+            if size > MAX_HEADER or size > path.stat().st_size - 8:
+                raise ArtifactError(f"{path}: not a safetensors file, or truncated (bad header size); "
+                                    "give a model saved by `zoo train`")
+            header = json.loads(file.read(size))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: no such model file; `zoo models` lists saved models") from None
+    except IsADirectoryError:
+        raise ArtifactError(f"{path}: is a folder, not a model file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ArtifactError(f"{path}: not a safetensors file (unreadable header); give a model saved by `zoo train`") from None
+    if not isinstance(header, dict):
+        raise ArtifactError(f"{path}: not a safetensors file (header is not a table)")
+    return header
+
+
+def list_stored() -> list[dict]:
+    """Saved models with their architecture, task, best metric, size and date."""
+    rows = []
+    for path in sorted(models_dir().glob(f"*{SUFFIX}")):
+        row = {"name": path.name[: -len(SUFFIX)], "path": str(path), "size": path.stat().st_size,
+               "modified": path.stat().st_mtime}
+        try:
+            metadata = read_header(path).get("__metadata__", {})
+            summary = json.loads(metadata.get("zoo.training", "{}"))
+            row.update(architecture=metadata.get("zoo.architecture", "?"), task=metadata.get("zoo.task", "?"),
+                       metric=summary.get("best_metric"), value=summary.get("best_value"))
+        except (ArtifactError, json.JSONDecodeError) as error:
+            row.update(architecture="?", task="?", error=str(error))
+        rows.append(row)
+    return rows
+
+
+def remove(name: str) -> Path:
+    path = model_path(check_store_name(name))
+    if not path.exists():
+        raise UnknownNameError(f"no saved model named '{name}'; `zoo models` lists them")
+    path.unlink()
+    metrics_path(path).unlink(missing_ok=True)
+    return path

@@ -1,0 +1,93 @@
+"""The interface each task implements; the trainer and the CLI only talk to this."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+
+from torch import Tensor
+
+from zoo_core.config import ModelConfig
+from zoo_core.vocab import Vocab
+
+
+@dataclass
+class DataOptions:
+    """How to read the data (`zoo train/eval` options); not stored with the model."""
+
+    path: Optional[str] = None
+    format: Optional[str] = None
+    text_field: Optional[str] = None
+    label_field: Optional[str] = None
+    valid: Optional[str] = None
+    test: Optional[str] = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Splits:
+    train: list
+    valid: list
+    test: list
+
+
+class TaskRunner:
+    """A task: data, vocabularies, batches, metrics and output for one kind of model."""
+
+    name: str = ""
+    primary_metric: str = "accuracy"
+    higher_is_better: bool = True
+
+    def __init__(self, config: ModelConfig):
+        self.config = config
+
+    # data ---------------------------------------------------------------------------------
+    def default_data(self, directory: Path) -> str:
+        """Write the task's embedded data set under ``directory``; return the path to train on."""
+        raise NotImplementedError(f"task {self.name} has no embedded data set; give --data")
+
+    def load_splits(self, options: DataOptions) -> Splits:
+        raise NotImplementedError
+
+    def load_eval(self, options: DataOptions) -> list:
+        """Examples to evaluate a trained model on (`zoo eval`): the test split if the data has one."""
+        splits = self.load_splits(options)
+        return splits.test or splits.valid or splits.train
+
+    def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
+        raise NotImplementedError
+
+    def head_context(self, vocabs: dict[str, Vocab]) -> dict:
+        """Extra constructor arguments for the head (``num_labels``...)."""
+        return {}
+
+    def encode(self, examples: Sequence, vocabs: dict[str, Vocab]) -> list:
+        """Turn examples into id sequences once, before training."""
+        raise NotImplementedError
+
+    def batches(self, encoded: list, batch_size: int, device, shuffle: bool, rng: random.Random) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def num_batches(self, encoded: list, batch_size: int) -> Optional[int]:
+        """How many batches `batches` yields (for the progress bar); None if unknown."""
+        return -(-len(encoded) // batch_size)
+
+    # training -----------------------------------------------------------------------------
+    def train_step(self, model, batch: dict, carry: Any) -> tuple[Tensor, Any]:
+        """Loss of one batch; ``carry`` is what a task keeps between batches (an LM's state)."""
+        logits, _ = model(batch)
+        return model.head.loss(logits, batch), None
+
+    def count_tokens(self, batch: dict) -> int:
+        return int(batch["lengths"].sum())
+
+    def evaluate(self, model, encoded: list) -> dict:
+        raise NotImplementedError
+
+    # inference ----------------------------------------------------------------------------
+    def predict(self, model, inputs: list[str], **options) -> list[dict]:
+        raise NotImplementedError
+
+    def render(self, result: dict) -> str:
+        return str(result.get("prediction"))

@@ -1,0 +1,113 @@
+"""Text classification: texts with labels in, a label and its probability out."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from zoo_core.batching import bucket_batches, pad
+from zoo_core.errors import DataError
+from zoo_core.metrics import accuracy, macro_f1
+from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
+from zoo_core.vocab import Vocab, tokenize
+
+
+class ClassifyTask(TaskRunner):
+    name = "classify"
+    primary_metric = "accuracy"
+
+    def default_data(self, directory: Path) -> str:
+        from zoo_core.data.synthetic import write_sentiment_files
+
+        return str(write_sentiment_files(directory / "synthetic-sentiment", n=6000, seed=13))
+
+    def load_splits(self, options: DataOptions) -> Splits:
+        from zoo_core.data.readers import read_classification, split_examples
+
+        def read(path):
+            return read_classification(path, format=options.format, text_field=options.text_field or "text",
+                                       label_field=options.label_field or "label")
+
+        examples = read(options.path)
+        valid = read(options.valid) if options.valid else None
+        test = read(options.test) if options.test else None
+        split = split_examples(examples, valid=valid, test=test)
+        if not split.train:
+            raise DataError(f"{options.path}: no training examples after splitting; give more data")
+        return Splits(split.train, split.valid if valid is None else valid, split.test if test is None else test)
+
+    def tokens(self, text: str) -> list[str]:
+        tokenizer = self.config.tokenizer
+        return tokenize(text, tokenizer.type, tokenizer.lowercase)[: self.config.data.max_length]
+
+    def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
+        tokenizer = self.config.tokenizer
+        return {
+            "tokens": Vocab.build((self.tokens(e.text) for e in train), tokenizer.min_freq, tokenizer.max_size),
+            "labels": Vocab.of_labels(e.label for e in train),
+        }
+
+    def head_context(self, vocabs):
+        return {"num_labels": len(vocabs["labels"])}
+
+    def encode(self, examples: Sequence, vocabs) -> list[tuple[list[int], int]]:
+        labels = vocabs["labels"]
+        encoded = []
+        for example in examples:
+            if example.label not in labels:
+                raise DataError(
+                    f"{example.source}: label '{example.label}' was not in the training data "
+                    f"(known: {', '.join(labels.tokens)}); fix the label or retrain with it"
+                )
+            ids = vocabs["tokens"].encode(self.tokens(example.text)) or [vocabs["tokens"].id("<unk>")]
+            encoded.append((ids, labels.index[example.label]))
+        return encoded
+
+    def batches(self, encoded, batch_size, device, shuffle, rng: random.Random):
+        bucket = self.config.training.bucket
+        for indices in bucket_batches([len(e[0]) for e in encoded], batch_size, shuffle, rng, bucket):
+            tokens, lengths = pad([encoded[i][0] for i in indices], device)
+            labels = torch.tensor([encoded[i][1] for i in indices], dtype=torch.long, device=device)
+            yield {"tokens": tokens, "lengths": lengths, "labels": labels}
+
+    @torch.no_grad()
+    def logits(self, model, encoded) -> tuple[torch.Tensor, list[int]]:
+        model.eval()
+        outputs, order = [], []
+        batches = bucket_batches([len(e[0]) for e in encoded], 256, False, random.Random(0))
+        for indices in batches:
+            tokens, lengths = pad([encoded[i][0] for i in indices], model.device)
+            logits, _ = model({"tokens": tokens, "lengths": lengths})
+            outputs.append(logits.float().cpu())
+            order.extend(indices)
+        logits = torch.cat(outputs) if outputs else torch.empty(0, len(model.vocabs["labels"]))
+        restored = torch.empty_like(logits)
+        restored[torch.tensor(order, dtype=torch.long)] = logits
+        return restored, order
+
+    def evaluate(self, model, encoded) -> dict:
+        logits, _ = self.logits(model, encoded)
+        predicted = logits.argmax(-1).tolist()
+        gold = [label for _, label in encoded]
+        loss = torch.nn.functional.cross_entropy(logits, torch.tensor(gold)).item() if gold else 0.0
+        return {"accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted), "loss": loss}
+
+    def predict(self, model, inputs: list[str], **options) -> list[dict]:
+        vocab, labels = model.vocabs["tokens"], model.vocabs["labels"]
+        encoded = [(vocab.encode(self.tokens(text)) or [vocab.id("<unk>")], 0) for text in inputs]
+        logits, _ = self.logits(model, encoded)
+        probabilities = logits.softmax(-1).tolist()
+        results = []
+        for text, probs in zip(inputs, probabilities):
+            best = max(range(len(probs)), key=probs.__getitem__)
+            results.append({
+                "input": text,
+                "prediction": labels.tokens[best],
+                "probabilities": {label: round(p, 6) for label, p in zip(labels.tokens, probs)},
+            })
+        return results
+
+    def render(self, result: dict) -> str:
+        label = result["prediction"]
+        return f"{label}\t{result['probabilities'][label]:.3f}\t{result['input']}"
