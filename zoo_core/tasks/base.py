@@ -91,3 +91,19 @@ class TaskRunner:
 
     def render(self, result: dict) -> str:
         return str(result.get("prediction"))
+
+    #: `zoo run` options (keyword names) this task accepts; others are refused with one line.
+    run_options: frozenset = frozenset()
+
+    def run_cli(self, model, inputs: list[str], as_json: bool, **options) -> None:
+        """`zoo run`: results to stdout, one line (or JSON object) per input, as they are ready.
+
+        Tasks that generate text override this to stream tokens as they come.
+        """
+        import json
+
+        import click
+
+        for start in range(0, len(inputs), 64):
+            for result in self.predict(model, inputs[start:start + 64], **options):
+                click.echo(json.dumps(result, ensure_ascii=False) if as_json else self.render(result))
