@@ -123,4 +123,4 @@ def evaluate(reference: str, data: str, **options) -> dict:
 
     model = load_model(reference)
     examples = model.task.load_eval(data_options(data, **options))
-    return model.task.evaluate(model, model.task.encode(examples, model.vocabs))
+    return model.task.evaluate_report(model, model.task.encode(examples, model.vocabs))

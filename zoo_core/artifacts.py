@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from zoo_core import __version__
 from zoo_core.errors import ArtifactError, ZooError
 from zoo_core.registry import Registry, get_registry
-from zoo_core.store import model_path, read_header
+from zoo_core.store import model_path, publish, read_header
 from zoo_core.vocab import Vocab
 
 FORMAT_VERSION = "1"
@@ -77,7 +77,7 @@ def save_model(model, path, summary: dict | None = None) -> Path:
     try:
         # save_model (not save_file) handles tensors that share memory, e.g. tied embeddings.
         save_weights(model, temporary, metadata=metadata)
-        os.replace(temporary, path)
+        publish(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -97,19 +97,41 @@ def read_metadata(path: Path) -> dict:
 
 
 def check_plugins(metadata: dict, registry: Registry, path: Path) -> None:
-    """Say which package to install when a plugin is missing; warn when it is a newer major version."""
+    """Say which package to install when a plugin is missing or lacks a component the model uses;
+    warn when the model was saved with a newer major version of a plugin."""
     try:
         recorded = json.loads(metadata.get("zoo.plugins", "[]"))
     except json.JSONDecodeError:
         raise ArtifactError(f"{path}: corrupt zoo.plugins metadata") from None
     for entry in recorded:
-        installed = registry.plugins.get(entry.get("plugin", ""))
-        if installed is None or not installed.ok and not installed.registered:
-            raise ArtifactError(f"{path}: this model needs plugin '{entry.get('plugin')}'; "
-                                f"install it: pip install {entry.get('distribution')}>={entry.get('version')}")
-        if _major(entry.get("version")) > _major(installed.version):
-            warnings.warn(f"{path} was saved with {entry.get('distribution')} {entry.get('version')}, newer than the "
-                          f"installed {installed.version}; upgrade it if loading fails", stacklevel=3)
+        name, dist, version = entry.get("plugin", ""), entry.get("distribution"), entry.get("version")
+        installed = registry.plugins.get(name)
+        if installed is not None and installed.errors and not installed.registered:
+            raise ArtifactError(f"{path}: this model needs plugin '{name}', which is installed but failed to load "
+                                f"({installed.errors[0]}); `zoo plugins` shows why")
+        if installed is None:
+            hint = " (or add it to ZOO_PLUGINS)" if os.environ.get("ZOO_PLUGINS") is not None else ""
+            raise ArtifactError(f"{path}: this model needs plugin '{name}'; install it: pip install {dist}>={version}"
+                                f"{hint}")
+        missing = [item for item in entry.get("provides", []) if not _registered(registry, item)]
+        if missing:
+            raise ArtifactError(f"{path}: this model needs {missing[0].replace(':', ' ', 1)} from plugin '{name}' "
+                                f"({dist} {version}), which the installed {installed.version} lacks; "
+                                f"upgrade it: pip install -U '{dist}>={version}'")
+        if _major(version) > _major(installed.version):
+            warnings.warn(f"{path} was saved with {dist} {version}, a newer major version than the installed "
+                          f"{installed.version}; upgrade it (pip install -U '{dist}>={version}') if the model "
+                          "misbehaves", stacklevel=3)
+
+
+def _registered(registry: Registry, item: str) -> bool:
+    """Whether "kind:name" (as recorded under `provides`) is registered now; architectures need not be."""
+    kind, _, name = item.partition(":")
+    if kind == "task":
+        return name in registry.tasks
+    if kind == "architecture":
+        return True  # the stored config rebuilds the model without its preset
+    return (kind, name) in registry.components
 
 
 def _major(version) -> int:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from zoo_core.plugins import FIRST_PARTY
 from zoo_core.registry import get_registry
 from zoo_core.store import atomic_write_bytes
 
-# Distributions that live in this repository (the core and plugins/*).
-FIRST_PARTY = {"zoo-core", "zoo-recurrent", "zoo-bidirectional", "zoo-pooling", "zoo-seq2seq"}
 
 
-def build_catalog() -> dict:
+def build_catalog(root: Path | None = None) -> dict:
+    """``root``: the repository whose results/ feed each architecture's `results` entry (default: cwd)."""
+    from zoo_core.reference import reference_results
+
     registry = get_registry()
+    results = reference_results(Path(root) if root is not None else Path.cwd())
     architectures = []
     for name in registry.list_models():
         arch = registry.architectures[name]
@@ -23,17 +26,18 @@ def build_catalog() -> dict:
         architectures.append({
             "name": name, "task": arch.task, "plugin": arch.plugin, "distribution": plugin.distribution,
             "description": arch.description, "config": registry.resolve(name).to_dict(),
+            **({"results": results[name]} if name in results else {}),
         })
     return {"format": 1, "architectures": architectures}
 
 
-def render_catalog() -> str:
-    return json.dumps(build_catalog(), indent=2, sort_keys=False) + "\n"
+def render_catalog(root: Path | None = None) -> str:
+    return json.dumps(build_catalog(root), indent=2, sort_keys=False) + "\n"
 
 
 def write_catalog(path: str | Path) -> Path:
     path = Path(path)
-    atomic_write_bytes(path, render_catalog().encode())
+    atomic_write_bytes(path, render_catalog(path.resolve().parent).encode())
     return path
 
 
@@ -43,7 +47,7 @@ def check_catalog(path: str | Path) -> str | None:
     if not path.is_file():
         return f"{path} does not exist; run `zoo registry` to write it"
     stored = json.loads(path.read_text(encoding="utf-8"))
-    current = build_catalog()
+    current = build_catalog(path.resolve().parent)
     if stored == current:
         return None
     stored_names = {a["name"] for a in stored.get("architectures", [])}
@@ -51,4 +55,4 @@ def check_catalog(path: str | Path) -> str | None:
     if stored_names != current_names:
         return (f"{path} is out of date: missing {sorted(current_names - stored_names)}, "
                 f"extra {sorted(stored_names - current_names)}; run `zoo registry`")
-    return f"{path} is out of date (configs or descriptions changed); run `zoo registry`"
+    return f"{path} is out of date (configs, descriptions or results/ changed); run `zoo registry`"

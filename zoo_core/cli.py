@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from datetime import datetime
+from pathlib import Path
 from typing import Optional
 
 import click
@@ -16,6 +18,8 @@ class ZooGroup(click.Group):
     """Shows a ZooError as one line on stderr with a non-zero exit, never a traceback."""
 
     def invoke(self, ctx):
+        # Warnings (e.g. a model saved by a newer plugin) read as one line too.
+        warnings.formatwarning = lambda message, *args, **kwargs: f"zoo: warning: {message}\n"
         try:
             return super().invoke(ctx)
         except ZooError as error:
@@ -43,12 +47,17 @@ def main():
 @click.argument("pattern", required=False)
 @click.option("--task", help="Only architectures for this task (classify, lm, tag, seq2seq).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_command(pattern: Optional[str], task: Optional[str], as_json: bool):
+@click.option("--results", "with_results", is_flag=True, help="Show each architecture's reference result (results/).")
+def list_command(pattern: Optional[str], task: Optional[str], as_json: bool, with_results: bool):
     """List architectures whose name matches PATTERN (wildcards: "*lstm*")."""
     reg = registry()
     names = reg.list_models(pattern, task)
     rows = [{"name": n, "task": reg.architectures[n].task, "plugin": reg.architectures[n].plugin,
              "description": reg.architectures[n].description} for n in names]
+    if with_results:
+        from zoo_core.reference import list_with_results
+
+        return list_with_results(rows, as_json)
     if as_json:
         return echo_json(rows)
     if not rows:
@@ -65,10 +74,14 @@ def list_command(pattern: Optional[str], task: Optional[str], as_json: bool):
 @click.option("--vocab-size", default=10000, show_default=True, help="Vocabulary size for the parameter count.")
 @click.option("--json", "as_json", is_flag=True, help="Print the config, its JSON schema and the parameter count as JSON.")
 def info(name: str, settings: tuple[str, ...], vocab_size: int, as_json: bool):
-    """Show an architecture's config (defaults, bounds, descriptions) and size."""
+    """Show an architecture's config (defaults, bounds, descriptions) and size, or a trained MODEL's training summary."""
     from zoo_core.config import parse_set_options
+    from zoo_core.reports import describe_training, is_trained_model, model_summary
 
     reg = registry()
+    if name not in reg.architectures and is_trained_model(name):
+        summary = model_summary(name)
+        return echo_json(summary) if as_json else click.echo("\n".join(describe_training(summary)))
     arch = reg.architecture(name)
     config = reg.resolve(name, parse_set_options(settings))
     parameters = count_parameters(config, vocab_size)
@@ -124,6 +137,17 @@ def plugins(ctx, as_json: bool):
             click.echo(f"  error: {error}")
 
 
+@plugins.command("new")
+@click.argument("name")
+@click.option("--path", "directory", default=".", show_default=True, help="Folder to create the package in.")
+def plugins_new(name: str, directory: str):
+    """Write a ready plugin package zoo-NAME: an example encoder, an architecture, tests (docs/plugins.md)."""
+    from zoo_core.scaffold import write_plugin
+
+    root = write_plugin(name, directory)
+    click.echo(f"wrote {root}\nnext: pip install -e {root} && zoo list '{name}*' && pytest {root}")
+
+
 def data_option_flags(function):
     for option in reversed([
         click.option("--data", "data", help="Data file or folder (left out: the task's embedded data set)."),
@@ -148,13 +172,20 @@ def data_option_flags(function):
 @click.option("--epochs", type=int, help="training.epochs")
 @click.option("--seed", type=int, help="training.seed")
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@click.option("--plot", is_flag=True, help="Draw the learning curves to <model>.curves.png beside the model (needs matplotlib).")
 def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
-          device, epochs, seed, quiet):
+          device, epochs, seed, quiet, plot):
     """Train ARCHITECTURE on --data and save it as --out."""
     from zoo_core.api import train as train_model
     from zoo_core.config import parse_set_options, read_config_file, set_path
 
     registry().architecture(architecture)  # unknown names fail before torch is imported
+    if plot:
+        from zoo_core.plots import check_plotting
+
+        if not out:
+            raise ZooError("--plot draws the curves beside the saved model; add --out NAME")
+        check_plotting("--plot")
     overrides = parse_set_options(settings)
     for key, value in (("training.device", device), ("training.epochs", epochs), ("training.seed", seed)):
         if value is not None:
@@ -164,7 +195,9 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
                         progress=not quiet, format=data_format, text_field=text_field, label_field=label_field,
                         valid=valid, test=test)
     summary = model.training_summary
-    line = f"best {summary.get('best_metric')}={summary.get('best_value'):.4f} at epoch {summary.get('best_epoch')}"
+    best = summary.get("best_value")
+    line = (f"best {summary.get('best_metric')}={best:.4f} at epoch {summary.get('best_epoch')}" if best is not None
+            else f"stopped ({summary.get('stopped')}) before the first validation; weights as they were")
     if "test" in summary:
         line += "; test " + ", ".join(f"{k}={v:.4f}" for k, v in summary["test"].items())
     click.echo(line)
@@ -172,6 +205,10 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
         from zoo_core.store import model_path
 
         click.echo(f"saved {model_path(out)}")
+    if plot:
+        from zoo_core.reports import plot_model_curves
+
+        click.echo(f"wrote {plot_model_curves(out)}")
 
 
 @main.command("eval")
@@ -188,7 +225,15 @@ def eval_command(model, data, data_format, text_field, label_field, as_json):
     if as_json:
         return echo_json(metrics)
     for key, value in metrics.items():
-        click.echo(f"{key}\t{value:.4f}" if isinstance(value, float) else f"{key}\t{value}")
+        # Nested metrics (per tag type) print one line per entry: "per_type.NP\tprecision=... f1=...".
+        for name, item in (value.items() if isinstance(value, dict) else [(None, value)]):
+            shown = (" ".join(f"{k}={_metric(v)}" for k, v in item.items()) if isinstance(item, dict)
+                     else _metric(item))
+            click.echo(f"{key}.{name}\t{shown}" if name is not None else f"{key}\t{shown}")
+
+
+def _metric(value) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 @main.command()
@@ -257,15 +302,22 @@ def models_rm(name: str):
 def registry_command(check: bool, path: str):
     """Write (or --check) registry.json, the catalog of first-party architectures."""
     from zoo_core.catalog import check_catalog, write_catalog
+    from zoo_core.reference import DOCS, sync_results_docs
 
+    root = Path(path).resolve().parent
     if check:
-        problem = check_catalog(path)
+        problem = check_catalog(path) or sync_results_docs(root, check=True)
         if problem:
             raise ZooError(problem)
-        click.echo(f"{path} is up to date")
+        click.echo(f"{path} and {DOCS} are up to date")
     else:
         click.echo(f"wrote {write_catalog(path)}")
+        sync_results_docs(root)
 
+
+from zoo_core.cli_compare import compare_command  # noqa: E402 - its own module, registered here
+
+main.add_command(compare_command)
 
 if __name__ == "__main__":
     main()

@@ -109,6 +109,14 @@ class SampledStep:
     log_probs: Tensor
 
 
+@dataclass
+class DecodedSequence:
+    """One whole decoded sequence: its tokens (without the end token) and their total log-probability."""
+
+    tokens: list
+    log_prob: float
+
+
 class Sampler:
     """Owns a decoding loop.
 
@@ -130,3 +138,29 @@ class Sampler:
         generator: Optional[torch.Generator] = None,
     ) -> Iterator[SampledStep]:
         raise NotImplementedError
+
+    def decode_sequences(
+        self,
+        step: StepFunction,
+        state: Any,
+        start_tokens: Tensor,
+        end_token: Optional[int],
+        max_tokens: int,
+        reorder: Optional[ReorderFunction] = None,
+        generator: Optional[torch.Generator] = None,
+    ) -> list[DecodedSequence]:
+        """Whole sequences, one per start token. Built on ``decode``; samplers that search over
+        hypotheses (beam search) override it, since their steps are only final at the end."""
+        rows = start_tokens.size(0)
+        tokens: list[list[int]] = [[] for _ in range(rows)]
+        scores, ended = [0.0] * rows, [False] * rows
+        for sampled in self.decode(step, state, start_tokens, end_token, max_tokens, reorder, generator):
+            for row, (token, log_prob) in enumerate(zip(sampled.tokens.tolist(), sampled.log_probs.tolist())):
+                if ended[row]:
+                    continue
+                scores[row] += log_prob
+                if token == end_token:
+                    ended[row] = True
+                else:
+                    tokens[row].append(token)
+        return [DecodedSequence(row_tokens, score) for row_tokens, score in zip(tokens, scores)]

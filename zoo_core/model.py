@@ -1,7 +1,7 @@
 """A zoo model: Embedding + Encoder + Head, composed in this one place from one validated config."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 from torch import Tensor, nn
@@ -29,21 +29,27 @@ class ZooModel(nn.Module):
         self.embedding = nn.Embedding(len(vocabs["tokens"]), config.embedding.dim, padding_idx=PAD_ID)
         self.embedding_dropout = nn.Dropout(config.embedding.dropout)
         encoder_class = registry.component("encoder", config.encoder.type).load()
-        self.encoder = encoder_class(config.encoder, input_dim=config.embedding.dim)
+        # Extra per-token inputs from the task (a tagger's char-CNN), concatenated to the embeddings.
+        self.token_features = self.task.token_features(vocabs)
+        extra_dim = self.token_features.out_dim if self.token_features is not None else 0
+        self.encoder = encoder_class(config.encoder, input_dim=config.embedding.dim + extra_dim)
         head_class = registry.component("head", config.head.type).load()
-        context = {"embedding": self.embedding, "registry": registry, **self.task.head_context(vocabs)}
+        context = {"embedding": self.embedding, "registry": registry, "encoder_config": config.encoder,
+                   **self.task.head_context(vocabs)}
         self.head = head_class(config.head, input_dim=self.encoder.out_dim, context=context)
 
     @property
     def device(self) -> torch.device:
         return self.embedding.weight.device
 
-    def encode(self, tokens: Tensor, lengths: Tensor, state: Any = None) -> EncoderOutput:
-        embedded = self.embedding_dropout(self.embedding(tokens))
-        return self.encoder(embedded, lengths, state)
+    def encode(self, tokens: Tensor, lengths: Tensor, state: Any = None, batch: dict | None = None) -> EncoderOutput:
+        embedded = self.embedding(tokens)
+        if self.token_features is not None:
+            embedded = torch.cat([embedded, self.token_features(batch)], dim=-1)
+        return self.encoder(self.embedding_dropout(embedded), lengths, state)
 
     def forward(self, batch: dict, state: Any = None) -> tuple[Tensor, EncoderOutput]:
-        encoded = self.encode(batch["tokens"], batch["lengths"], state)
+        encoded = self.encode(batch["tokens"], batch["lengths"], state, batch)
         return self.head(encoded, batch), encoded
 
     def mask(self, batch: dict) -> Tensor:
@@ -62,6 +68,17 @@ class ZooModel(nn.Module):
     def run(self, inputs: list[str], **options) -> list[dict]:
         """The task's full results (the `zoo run --json` records)."""
         return self.task.predict(self, list(inputs), **options)
+
+    def generate(self, prompt: str = "", **options) -> Iterator[str]:
+        """Text after ``prompt``, one token at a time as it is generated (language models).
+
+        Options as `zoo run`: ``max_tokens``, ``sampler``, ``temperature``, ``top_k``, ``top_p``, ``seed``.
+        """
+        from zoo_core.errors import ZooError
+
+        if not hasattr(self.task, "generate"):
+            raise ZooError(f"a {self.config.task} model does not generate text; use predict() instead")
+        return (token.text for token in self.task.generate(self, prompt, **options))
 
     def evaluate(self, examples) -> dict:
         return self.task.evaluate(self, examples)

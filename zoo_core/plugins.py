@@ -13,6 +13,9 @@ from zoo_core import hookspecs
 
 ENTRY_POINT_GROUP = "zoo.plugins"
 CORE_PLUGIN = "core"
+# Distributions that live in this repository (the core and plugins/*): on a name clash they keep
+# their names, so installing a third-party plugin never silently replaces a first-party model.
+FIRST_PARTY = {"zoo-core", "zoo-recurrent", "zoo-bidirectional", "zoo-pooling", "zoo-seq2seq"}
 
 
 @dataclass

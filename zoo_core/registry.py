@@ -21,7 +21,7 @@ from zoo_core.config import (
     merge_config,
 )
 from zoo_core.errors import ConfigError, UnknownNameError
-from zoo_core.plugins import PluginInfo, load_plugins
+from zoo_core.plugins import CORE_PLUGIN, FIRST_PARTY, PluginInfo, load_plugins
 from zoo_core.specs import COMPONENT_KINDS, Architecture, Component, Task
 
 
@@ -58,8 +58,8 @@ class Registry:
             ("register_architectures", registry._add_architecture),
         ):
             hook = getattr(manager.hook, hook_name)
-            # Core first, then plugins by name: first come keeps a clashing name.
-            impls = sorted(hook.get_hookimpls(), key=lambda impl: (impl.plugin_name != "core", impl.plugin_name))
+            # Core, then first-party, then others by name: the first keeps a clashing name.
+            impls = sorted(hook.get_hookimpls(), key=registry._precedence)
             for impl in impls:
                 info = registry.plugins[impl.plugin_name]
                 try:
@@ -68,6 +68,10 @@ class Registry:
                     info.errors.append(f"{hook_name} failed: {type(error).__name__}: {error}")
         registry._check_architectures()
         return registry
+
+    def _precedence(self, impl) -> tuple:
+        info = self.plugins[impl.plugin_name]
+        return (info.name != CORE_PLUGIN, info.distribution not in FIRST_PARTY, info.name)
 
     # --- registration -----------------------------------------------------------------
 

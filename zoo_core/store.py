@@ -54,13 +54,21 @@ def metrics_path(model_file: Path) -> Path:
         else model_file.with_name(model_file.name + ".metrics.jsonl")
 
 
+def publish(temporary: str | Path, path: Path) -> None:
+    """Move a finished temporary file into place, readable as a normally created file would be."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private (0600)
+    os.replace(temporary, path)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-        os.replace(temporary, path)
+        publish(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

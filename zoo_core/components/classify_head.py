@@ -2,6 +2,7 @@
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from zoo_core.errors import ConfigError
 from zoo_core.interfaces import EncoderOutput, Head, lengths_to_mask
 
 
@@ -10,6 +11,12 @@ class ClassifyHead(Head):
         super().__init__(config, input_dim, context)
         registry = context["registry"]
         pooler_class = registry.component("pooler", config.pooling.type).load()
+        encoder_config = context.get("encoder_config")
+        if getattr(config.pooling, "requires_bidirectional", False) and not getattr(encoder_config, "bidirectional", True):
+            raise ConfigError(
+                f"head.pooling={config.pooling.type} needs a bidirectional encoder and encoder "
+                f"'{encoder_config.type}' is unidirectional; set encoder.bidirectional=true or pick another pooler (e.g. max)"
+            )
         self.pooler = pooler_class(config.pooling, input_dim=input_dim)
         layers: list[nn.Module] = [nn.Dropout(config.dropout)]
         size = self.pooler.out_dim

@@ -58,9 +58,19 @@ class TaskRunner:
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
         raise NotImplementedError
 
+    def example_batch(self, vocabs: dict[str, Vocab], batch_size: int, device) -> dict:
+        """A tiny random batch of the task's shape, with padding (the conformance kit's input)."""
+        raise NotImplementedError(f"task '{self.name}' has no example_batch; implement "
+                                  "TaskRunner.example_batch so zoo_core.testing can check its architectures")
+
     def head_context(self, vocabs: dict[str, Vocab]) -> dict:
         """Extra constructor arguments for the head (``num_labels``...)."""
         return {}
+
+    def token_features(self, vocabs: dict[str, Vocab]):
+        """An optional module ``(batch) -> (batch, time, out_dim)`` of extra per-token inputs (e.g. a
+        char-CNN reading ``batch["chars"]``), concatenated to the token embeddings; None for none."""
+        return None
 
     def encode(self, examples: Sequence, vocabs: dict[str, Vocab]) -> list:
         """Turn examples into id sequences once, before training."""
@@ -84,6 +94,10 @@ class TaskRunner:
 
     def evaluate(self, model, encoded: list) -> dict:
         raise NotImplementedError
+
+    def evaluate_report(self, model, encoded: list) -> dict:
+        """`zoo eval`'s metrics: evaluate's, plus any detail (nested dicts, e.g. per tag type)."""
+        return self.evaluate(model, encoded)
 
     # inference ----------------------------------------------------------------------------
     def predict(self, model, inputs: list[str], **options) -> list[dict]:

@@ -51,6 +51,14 @@ class ClassifyTask(TaskRunner):
     def head_context(self, vocabs):
         return {"num_labels": len(vocabs["labels"])}
 
+    def example_batch(self, vocabs, batch_size, device):
+        generator = torch.Generator().manual_seed(0)
+        lengths = [max(1, 6 - 2 * (i % 3)) for i in range(batch_size)]  # 6, 4, 2, ...: some rows padded
+        ids = [torch.randint(2, len(vocabs["tokens"]), (n,), generator=generator).tolist() for n in lengths]
+        tokens, lengths = pad(ids, device)
+        labels = torch.randint(0, len(vocabs["labels"]), (batch_size,), generator=generator).to(device)
+        return {"tokens": tokens, "lengths": lengths, "labels": labels}
+
     def encode(self, examples: Sequence, vocabs) -> list[tuple[list[int], int]]:
         labels = vocabs["labels"]
         encoded = []
@@ -111,3 +119,24 @@ class ClassifyTask(TaskRunner):
     def render(self, result: dict) -> str:
         label = result["prediction"]
         return f"{label}\t{result['probabilities'][label]:.3f}\t{result['input']}"
+
+    run_options = frozenset({"explain", "explain_png"})
+
+    def run_cli(self, model, inputs: list[str], as_json: bool, explain: bool = False, explain_png=None) -> None:
+        """`--explain` adds each token's attention weight; `--explain-png FILE` draws them (zoo_core.explain)."""
+        if not (explain or explain_png):
+            return super().run_cli(model, inputs, as_json)
+        import json
+
+        import click
+
+        from zoo_core import explain as explaining
+
+        explaining.require_attention(model)
+        results = [r for start in range(0, len(inputs), 64) for r in explaining.explain(model, inputs[start:start + 64])]
+        color = explaining.use_color()
+        for result in results:
+            click.echo(json.dumps(result, ensure_ascii=False) if as_json
+                       else explaining.render(result, color) if explain else self.render(result))
+        if explain_png:
+            click.echo(f"wrote {explaining.write_png(results, explain_png)}", err=True)

@@ -33,25 +33,70 @@ class RecurrentEncoder(Encoder):
                        dropout=config.dropout if config.num_layers > 1 else 0.0)
         if config.type == "rnn":
             options["nonlinearity"] = "tanh"
+        if config.bidirectional:  # stacked per layer, as nn.LSTM: layer k+1 reads both directions of layer k
+            options.update(num_layers=1, dropout=0.0)
         self.forward_rnn = layer(input_dim, config.hidden_size, **options)
         # The backward direction runs on each sequence reversed up to its own length, so it starts
         # at the last real token, not at the padding (nn.LSTM's bidirectional would start there).
         self.backward_rnn = layer(input_dim, config.hidden_size, **options) if config.bidirectional else None
+        if config.bidirectional:
+            upper = range(config.num_layers - 1)
+            self.upper_forward = nn.ModuleList(layer(2 * config.hidden_size, config.hidden_size, **options) for _ in upper)
+            self.upper_backward = nn.ModuleList(layer(2 * config.hidden_size, config.hidden_size, **options) for _ in upper)
         self.output_dropout = nn.Dropout(config.dropout)
         self.out_dim = config.hidden_size * (2 if config.bidirectional else 1)
 
+    def step(self, inputs: Tensor, state: Any = None) -> tuple[Tensor, Any]:
+        """One unpadded left-to-right step for generation: (batch, 1, dim) in, states and the new state out.
+
+        Skips forward()'s masks and gathers, which cost as much as the recurrent cell at batch 1.
+        """
+        if self.backward_rnn is not None:
+            raise ValueError("a bidirectional encoder cannot generate left to right")
+        return self.forward_rnn(inputs, state)
+
     def forward(self, inputs: Tensor, lengths: Tensor, state: Any = None) -> EncoderOutput:
-        forward_state, backward_state = state if self.backward_rnn is not None and state is not None else (state, None)
-        states, final = self.forward_rnn(inputs, forward_state)
+        if self.backward_rnn is not None:
+            return self._bidirectional(inputs, lengths, state)
+        states, final = self.forward_rnn(inputs, state)
         summary = last_real_state(states, lengths)
         # The final state is each sequence's own only when none is padded (an LM's chunks).
         carried = final if bool((lengths == inputs.size(1)).all()) else None
-        if self.backward_rnn is not None:
-            backward, _ = self.backward_rnn(reverse_padded(inputs, lengths), backward_state)
-            backward = reverse_padded(backward, lengths)
-            summary = torch.cat([summary, backward[:, 0]], dim=-1)
-            states = torch.cat([states, backward], dim=-1)
-            carried = (carried, None)
-        mask = lengths_to_mask(lengths, inputs.size(1)).unsqueeze(-1)
+        return self._output(states, summary, carried, lengths)
+
+    def _bidirectional(self, inputs: Tensor, lengths: Tensor, state: Any) -> EncoderOutput:
+        forward_state, backward_state = state if state is not None else (None, None)
+        layers = [(self.forward_rnn, self.backward_rnn), *zip(self.upper_forward, self.upper_backward)]
+        finals = []
+        for depth, (forward_layer, backward_layer) in enumerate(layers):
+            if depth:
+                inputs = self.output_dropout(inputs)  # between layers, as nn.LSTM's dropout
+            forward, final = forward_layer(inputs, _layer_state(forward_state, depth))
+            backward, _ = backward_layer(reverse_padded(inputs, lengths), _layer_state(backward_state, depth))
+            finals.append(final)
+            # Padding after a sequence only ever reaches its padding positions in the next layer.
+            inputs = torch.cat([forward, reverse_padded(backward, lengths)], dim=-1)
+        hidden = self.config.hidden_size
+        summary = torch.cat([last_real_state(inputs[..., :hidden], lengths), inputs[:, 0, hidden:]], dim=-1)
+        carried = _stack_states(finals) if bool((lengths == inputs.size(1)).all()) else None
+        return self._output(inputs, summary, (carried, None), lengths)
+
+    def _output(self, states: Tensor, summary: Tensor, carried: Any, lengths: Tensor) -> EncoderOutput:
+        mask = lengths_to_mask(lengths, states.size(1)).unsqueeze(-1)
         states = self.output_dropout(states * mask)
         return EncoderOutput(states=states, summary=self.output_dropout(summary), state=carried)
+
+
+def _layer_state(state: Any, depth: int) -> Any:
+    """Layer ``depth``'s slice of a stacked (num_layers, batch, hidden) state, or of an LSTM's (h, c)."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(part[depth:depth + 1] for part in state)
+    return state[depth:depth + 1]
+
+
+def _stack_states(finals: list) -> Any:
+    if isinstance(finals[0], tuple):
+        return tuple(torch.cat(parts, dim=0) for parts in zip(*finals))
+    return torch.cat(finals, dim=0)

@@ -1,0 +1,1 @@
+"""RNN Zoo plugin: the causal-conv encoder."""

@@ -1,0 +1,1 @@
+"""RNN Zoo plugin: bidirectional encoders and sequence labelling (POS, chunking, NER)."""

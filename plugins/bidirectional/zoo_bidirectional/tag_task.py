@@ -1,0 +1,220 @@
+"""The tag task: CoNLL / CoNLL-U sentences in, one tag per word out (POS, chunks, entities)."""
+from __future__ import annotations
+
+import random
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import torch
+
+from zoo_core.batching import bucket_batches, pad
+from zoo_core.errors import DataError
+from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
+from zoo_core.vocab import UNK_ID, Vocab
+from zoo_bidirectional.chars import CharCNN, clip_word, pad_chars
+from zoo_bidirectional.readers import TaggedSentence, read_tagged
+from zoo_bidirectional.spans import is_span_scheme, span_scores, spans, token_accuracy
+from zoo_bidirectional.tag_head import IGNORE
+
+# Words and numbers stay whole ("3.5", "don't" -> "do", "n't" is left to the data); other punctuation splits off.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[-']\w+)*|\S")
+
+
+def split_words(text: str) -> list[str]:
+    """`zoo run` input: words and punctuation; whitespace-separated tokens are kept as given when
+    the text holds tabs (already tokenized)."""
+    return text.split("\t") if "\t" in text else _TOKEN.findall(text)
+
+
+@dataclass
+class EncodedSentence:
+    words: list[int]
+    chars: list[list[int]]
+    tags: list[int]
+    gold: tuple[str, ...]
+
+
+class TagTask(TaskRunner):
+    name = "tag"
+    run_options = frozenset()
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.span_tags = False  # known once the tag vocabulary is (build_vocabs / head_context)
+
+    @property
+    def primary_metric(self) -> str:
+        return "f1" if self.span_tags else "accuracy"
+
+    # data ---------------------------------------------------------------------------------
+    def _columns(self, options: DataOptions) -> None:
+        """--text-field / --label-field choose the columns; the model keeps them for `zoo eval`."""
+        data = self.config.data
+        for flag, value, field in (("--text-field", options.text_field, "token_column"),
+                                   ("--label-field", options.label_field, "tag_column")):
+            if value is None:
+                continue
+            named = {"form": 1, "lemma": 2, "upos": 3, "xpos": 4}
+            if str(value).lower() in named:
+                setattr(data, field, named[str(value).lower()])
+            elif re.fullmatch(r"-?\d+", str(value)):
+                setattr(data, field, int(value))
+            else:
+                raise DataError(f"{flag} {value}: give a 0-based column number (CoNLL-U: also form, upos or xpos)")
+        if options.format:
+            if options.format not in ("conll", "conllu"):
+                raise DataError(f"--format {options.format}: the tag task reads conll or conllu files")
+            data.format = options.format
+
+    def read(self, path) -> list[TaggedSentence]:
+        data = self.config.data
+        return read_tagged(path, data.format, data.token_column, data.tag_column)
+
+    def load_splits(self, options: DataOptions) -> Splits:
+        self._columns(options)
+        sentences = self.read(options.path)
+        if options.valid:
+            train, valid = sentences, self.read(options.valid)
+        else:  # the data README's rule: sentence i with i % 10 == 9 is held out
+            train = [s for i, s in enumerate(sentences) if i % 10 != 9]
+            valid = [s for i, s in enumerate(sentences) if i % 10 == 9]
+        if not train:
+            raise DataError(f"{options.path}: no training sentences; give a CoNLL or CoNLL-U file with some")
+        return Splits(train, valid, self.read(options.test) if options.test else [])
+
+    def load_eval(self, options: DataOptions) -> list:
+        """`zoo eval`: every sentence of --data."""
+        self._columns(options)
+        return self.read(options.path)
+
+    def word(self, token: str) -> str:
+        return token.lower() if self.config.tokenizer.lowercase else token
+
+    def build_vocabs(self, train: Sequence[TaggedSentence]) -> dict[str, Vocab]:
+        tokenizer = self.config.tokenizer
+        vocabs = {
+            "tokens": Vocab.build(([self.word(t) for t in s.tokens] for s in train), tokenizer.min_freq,
+                                  tokenizer.max_size),
+            "labels": Vocab.of_labels(tag for s in train for tag in s.tags),
+            "chars": Vocab.build(token for s in train for token in s.tokens),
+        }
+        self.span_tags = is_span_scheme(vocabs["labels"].tokens)
+        return vocabs
+
+    def head_context(self, vocabs):
+        self.span_tags = is_span_scheme(vocabs["labels"].tokens)
+        return {"num_labels": len(vocabs["labels"])}
+
+    def token_features(self, vocabs):
+        chars = self.config.data.chars
+        return CharCNN(chars, len(vocabs["chars"])) if chars.dim and "chars" in vocabs else None
+
+    def encode_words(self, tokens: Sequence[str], vocabs) -> tuple[list[int], list[list[int]]]:
+        words = vocabs["tokens"].encode(self.word(t) for t in tokens)
+        limit = self.config.data.chars.max_word_length
+        chars = [clip_word(vocabs["chars"].encode(t), limit) for t in tokens] if "chars" in vocabs else []
+        return words, chars
+
+    def encode(self, examples: Sequence[TaggedSentence], vocabs) -> list[EncodedSentence]:
+        labels, unknown, encoded = vocabs["labels"], Counter(), []
+        for sentence in examples:
+            words, chars = self.encode_words(sentence.tokens, vocabs)
+            tags = [labels.index.get(tag, IGNORE) for tag in sentence.tags]
+            unknown.update(tag for tag in sentence.tags if tag not in labels.index)
+            encoded.append(EncodedSentence(words, chars, tags, sentence.tags))
+        if unknown:
+            listed = ", ".join(f"{tag} ({n})" for tag, n in unknown.most_common(5))
+            print(f"zoo: warning: {sum(unknown.values())} tokens have tags the model never saw in training: "
+                  f"{listed}; they count as wrong", file=sys.stderr)
+        return encoded
+
+    def _batch(self, sentences: list[EncodedSentence], device, word_dropout: float = 0.0, generator=None) -> dict:
+        tokens, lengths = pad([s.words for s in sentences], device)
+        if word_dropout:
+            drop = torch.rand(tokens.shape, generator=generator).to(device) < word_dropout
+            tokens = torch.where(drop & (tokens != 0), torch.full_like(tokens, UNK_ID), tokens)
+        batch = {"tokens": tokens, "lengths": lengths}
+        tags, _ = pad([s.tags for s in sentences], device, pad_id=IGNORE)
+        batch["tags"] = tags
+        if self.config.data.chars.dim:
+            batch["chars"] = pad_chars([s.chars for s in sentences], tokens.size(1), device)
+        return batch
+
+    def batches(self, encoded, batch_size, device, shuffle, rng: random.Random):
+        generator = torch.Generator().manual_seed(rng.randrange(2**31))
+        dropout = self.config.data.word_dropout if shuffle else 0.0
+        for indices in bucket_batches([len(s.words) for s in encoded], batch_size, shuffle, rng,
+                                      self.config.training.bucket):
+            yield self._batch([encoded[i] for i in indices], device, dropout, generator)
+
+    def example_batch(self, vocabs, batch_size, device):
+        generator = torch.Generator().manual_seed(0)
+        sentences = []
+        for i in range(batch_size):
+            n = max(1, 6 - 2 * (i % 3))
+            words = torch.randint(2, len(vocabs["tokens"]), (n,), generator=generator).tolist()
+            chars = [torch.randint(2, max(3, len(vocabs.get("chars", ()))), (1 + j % 4,), generator=generator).tolist()
+                     for j in range(n)]
+            tags = torch.randint(0, len(vocabs["labels"]), (n,), generator=generator).tolist()
+            sentences.append(EncodedSentence(words, chars, tags, ()))
+        return self._batch(sentences, device)
+
+    # evaluation and inference ---------------------------------------------------------------
+    @torch.no_grad()
+    def tag_ids(self, model, encoded: list[EncodedSentence]) -> list[list[int]]:
+        model.eval()
+        predicted: list[Optional[list[int]]] = [None] * len(encoded)
+        for indices in bucket_batches([len(s.words) for s in encoded], 256, False, random.Random(0)):
+            batch = self._batch([encoded[i] for i in indices], model.device)
+            logits, _ = model(batch)
+            for i, row in zip(indices, model.head.decode(logits, batch["lengths"])):
+                predicted[i] = row
+        return predicted
+
+    def evaluate(self, model, encoded) -> dict:
+        """Token accuracy; with span tags (BIO, IOB1, IOBES) also conlleval's precision, recall and F1."""
+        report = self.evaluate_report(model, encoded)
+        return {k: v for k, v in report.items() if not isinstance(v, dict) and not (k == "unknown_tags" and v == 0)}
+
+    def evaluate_report(self, model, encoded) -> dict:
+        """evaluate's metrics, plus per-type span scores and the gold tags the model never saw."""
+        labels = model.vocabs["labels"].tokens
+        predicted = [[labels[i] for i in row] for row in self.tag_ids(model, encoded)]
+        gold = [list(s.gold) for s in encoded]
+        unknown = Counter(tag for s in encoded for tag in s.gold if tag not in model.vocabs["labels"])
+        metrics: dict = {"accuracy": token_accuracy(gold, predicted)}
+        if is_span_scheme(labels):
+            metrics.update(span_scores(gold, predicted))
+        metrics["unknown_tags"] = sum(unknown.values())
+        if unknown:
+            metrics["unknown_tag_names"] = dict(unknown.most_common())
+        return metrics
+
+    def predict(self, model, inputs: list[str], **options) -> list[dict]:
+        sentences = []
+        for number, text in enumerate(inputs, 1):
+            tokens = split_words(text)
+            if not tokens:
+                raise DataError(f"input {number} is an empty sentence; give at least one word "
+                                "(with '-', one sentence a line and no blank lines)")
+            sentences.append(tokens)
+        encoded = [EncodedSentence(*self.encode_words(tokens, model.vocabs), [], ()) for tokens in sentences]
+        labels = model.vocabs["labels"].tokens
+        results = []
+        for text, tokens, row in zip(inputs, sentences, self.tag_ids(model, encoded)):
+            tags = [labels[i] for i in row]
+            result = {"input": text, "tokens": tokens, "prediction": tags}
+            if self.span_tags:
+                result["spans"] = [{"type": kind, "start": first, "end": last + 1,
+                                    "text": " ".join(tokens[first:last + 1])} for kind, first, last in spans(tags)]
+            results.append(result)
+        return results
+
+    def render(self, result: dict) -> str:
+        """One word and its tag a line, the tags aligned; a blank line after each sentence."""
+        width = max(len(token) for token in result["tokens"])
+        lines = [f"{token:<{width}}  {tag}" for token, tag in zip(result["tokens"], result["prediction"])]
+        return "\n".join(lines) + "\n"

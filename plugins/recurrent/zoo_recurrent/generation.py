@@ -1,0 +1,128 @@
+"""Text generation for language models: the prompt is read in one recurrent call, then each new
+token costs one step with the recurrent state carried (never a re-run of the prefix)."""
+from __future__ import annotations
+
+import random
+import warnings
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+import torch
+
+from zoo_core.errors import ConfigError
+from zoo_core.registry import get_registry
+from zoo_core.vocab import BOS, PAD, UNK
+
+DEFAULT_MAX_TOKENS = 200
+MAX_TOKENS_LIMIT = 100_000
+SAMPLER_OPTIONS = ("temperature", "top_k", "top_p")
+
+
+@dataclass
+class GeneratedToken:
+    text: str  # as it joins the text so far (word models: with its leading space)
+    token_id: int
+    log_prob: float  # the model's own log-probability of this token (natural log)
+
+
+def choose_sampler(name: Optional[str], **given: Any):
+    """A sampler from `--sampler NAME` and its options; with no name, the options pick it."""
+    given = {key: value for key, value in given.items() if value is not None}
+    if name is None:
+        name = "top-p" if "top_p" in given else "top-k" if "top_k" in given else "temperature"
+    component = get_registry().component("sampler", name)
+    fields = component.config.model_fields
+    for key in given:
+        if key not in fields:
+            takes = ", ".join(f"--{f.replace('_', '-')}" for f in fields if f != "type") or "no options"
+            raise ConfigError(f"--{key.replace('_', '-')} does not apply to sampler '{name}' (it takes {takes})")
+    try:
+        config = component.config.model_validate({"type": name, **given})
+    except Exception as error:  # pydantic.ValidationError: say which flag and its bounds
+        first = error.errors()[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-")
+        hint = "; 0 means greedy" if first["loc"][0] == "temperature" else ""
+        raise ConfigError(f"{flag}: {first['msg'].lower()} (got {first.get('input')!r}){hint}") from None
+    return name, component.load()(config)
+
+
+def bounded_max_tokens(max_tokens: Optional[int]) -> int:
+    if max_tokens is None:
+        return DEFAULT_MAX_TOKENS
+    if max_tokens < 1:
+        raise ConfigError(f"--max-tokens {max_tokens}: give at least 1 token to generate")
+    if max_tokens > MAX_TOKENS_LIMIT:
+        warnings.warn(f"--max-tokens {max_tokens:,} is above the limit of {MAX_TOKENS_LIMIT:,}; "
+                      f"generating {MAX_TOKENS_LIMIT:,} tokens", stacklevel=3)
+        return MAX_TOKENS_LIMIT
+    return max_tokens
+
+
+class Generation:
+    """One prompt's generation, checked and primed on creation; iterate to get the tokens as they come."""
+
+    def __init__(self, model, prompt: str, max_tokens: Optional[int] = None, sampler: Optional[str] = None,
+                 temperature: Optional[float] = None, top_k: Optional[int] = None, top_p: Optional[float] = None,
+                 seed: Optional[int] = None):
+        self.model = model
+        self.max_tokens = bounded_max_tokens(max_tokens)
+        self.sampler_name, self.sampler = choose_sampler(sampler, temperature=temperature, top_k=top_k, top_p=top_p)
+        self.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+        self.prompt = prompt
+        vocab = model.vocabs["tokens"]
+        tokens = model.task.tokens(prompt)
+        unknown = sorted({token for token in tokens if token not in vocab})
+        if unknown:
+            shown = ", ".join(repr(token) for token in unknown[:10]) + (", ..." if len(unknown) > 10 else "")
+            warnings.warn(f"the prompt has {len(unknown)} token(s) the model's vocabulary lacks ({shown}); "
+                          "they are read as <unk>", stacklevel=3)
+        # Every document starts with the start token in training, so an empty prompt is fine.
+        self.prefix = [vocab.id(BOS), *vocab.encode(tokens)]
+        self.word_level = model.config.tokenizer.type == "word"
+        banned = torch.zeros(len(vocab))
+        banned[[vocab.id(token) for token in (PAD, UNK, BOS) if token in vocab]] = float("-inf")
+        self.banned = banned.to(model.device)
+        # Encoders and heads with a single-step path skip the masks that padded batches need.
+        self.fast = hasattr(model.encoder, "step") and hasattr(model.head, "logits")
+
+    def _step(self, tokens: torch.Tensor, state: Any):
+        # oneDNN's per-call cost dominates single-token steps (DESIGN.md): run them without it. One
+        # thread: a batch-1 step is too small to split, and on a shared CPU a second thread that waits
+        # for a busy core costs milliseconds (measured: 5x slower). Both are set and restored per step,
+        # not for the whole generator, because the caller's code runs between steps.
+        onednn, threads = torch.backends.mkldnn.enabled, torch.get_num_threads()
+        torch.backends.mkldnn.enabled = False
+        torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                model = self.model
+                if self.fast:
+                    states, state = model.encoder.step(model.embedding(tokens.view(-1, 1)), state)
+                    logits = model.head.logits(states)
+                else:  # any other encoder or head: the general path
+                    encoded = model.encode(tokens.view(-1, 1), self._one, state)
+                    logits, state = model.head(encoded, {}), encoded.state
+        finally:
+            torch.backends.mkldnn.enabled = onednn
+            torch.set_num_threads(threads)
+        return logits[:, -1] + self.banned, state
+
+    def __iter__(self) -> Iterator[GeneratedToken]:
+        model, vocab = self.model, self.model.vocabs["tokens"]
+        model.eval()
+        device = model.device
+        self._one = torch.ones(1, dtype=torch.long, device=device)
+        state = None
+        with torch.inference_mode():
+            if len(self.prefix) > 1:  # the whole prompt in one recurrent call
+                context = torch.tensor([self.prefix[:-1]], device=device)
+                state = model.encode(context, torch.tensor([context.size(1)], device=device)).state
+        generator = torch.Generator(device=device).manual_seed(self.seed)
+        start = torch.tensor([self.prefix[-1]], device=device)
+        steps = self.sampler.decode(self._step, state, start, None, self.max_tokens, generator=generator)
+        for index, sampled in enumerate(steps):
+            token_id = int(sampled.tokens[0])
+            text = vocab.tokens[token_id]
+            if self.word_level and (index or self.prompt.strip()):
+                text = " " + text
+            yield GeneratedToken(text, token_id, float(sampled.log_probs[0]))

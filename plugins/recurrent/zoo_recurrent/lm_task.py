@@ -1,0 +1,177 @@
+"""The `lm` task: train a recurrent language model on plain text and generate from it.
+
+Training reads the corpus as parallel contiguous streams (one per batch row, as in PyTorch's
+word_language_model example) cut into chunks; each chunk is one call of the recurrent layer with
+cross-entropy over every position, and the state is carried, detached, into the next chunk
+(truncated back-propagation through time).
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import torch
+from torch.nn import functional as F
+
+from zoo_core.errors import ConfigError, DataError
+from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
+from zoo_core.vocab import BOS, PAD, UNK, Vocab, tokenize
+from zoo_recurrent.corpus import read_corpus, write_stdlib_corpus
+from zoo_recurrent.generation import GeneratedToken, Generation
+
+EVAL_BATCH_SIZE = 16
+
+
+class TokenStream:
+    """A corpus split as one long tensor of token ids."""
+
+    def __init__(self, ids: torch.Tensor):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return self.ids.numel()
+
+    def __bool__(self) -> bool:
+        return self.ids.numel() > 1
+
+
+def stream_chunks(ids: torch.Tensor, batch_size: int, chunk_length: int, offset: int = 0) -> Iterator[dict]:
+    """Chunks of ``batch_size`` parallel streams: inputs and next-token targets, in order."""
+    columns = (ids.numel() - offset - 1) // batch_size
+    if columns < 1:
+        return
+    inputs = ids[offset:offset + batch_size * columns].view(batch_size, columns)
+    targets = ids[offset + 1:offset + 1 + batch_size * columns].view(batch_size, columns)
+    for start in range(0, columns, chunk_length):
+        chunk = inputs[:, start:start + chunk_length]
+        lengths = torch.full((batch_size,), chunk.size(1), dtype=torch.long, device=ids.device)
+        yield {"tokens": chunk, "targets": targets[:, start:start + chunk_length], "lengths": lengths}
+
+
+class LanguageModelTask(TaskRunner):
+    name = "lm"
+    primary_metric = "loss"
+    higher_is_better = False
+    run_options = frozenset({"max_tokens", "sampler", "temperature", "top_k", "top_p", "seed"})
+
+    def __init__(self, config):
+        super().__init__(config)
+        if getattr(config.encoder, "bidirectional", False):
+            raise ConfigError("encoder.bidirectional: a language model reads left to right only; set it to false")
+
+    # data ---------------------------------------------------------------------------------
+    def default_data(self, directory: Path) -> str:
+        return str(write_stdlib_corpus(directory))
+
+    def tokens(self, text: str) -> list[str]:
+        return tokenize(text, self.config.tokenizer.type, self.config.tokenizer.lowercase)
+
+    def read_tokens(self, path: str) -> list[str]:
+        """Every document's tokens, each document after a start token."""
+        max_bytes = int(self.config.data.max_corpus_mb * 1e6)
+        return [token for document in read_corpus(path, max_bytes) for token in (BOS, *self.tokens(document))]
+
+    def load_splits(self, options: DataOptions) -> Splits:
+        stream = self.read_tokens(options.path)
+        if options.valid:
+            train, valid = stream, self.read_tokens(options.valid)
+        else:  # fixed rule: the first (1 - valid_fraction) of the tokens train, the rest validate
+            cut = int(len(stream) * (1 - self.config.data.valid_fraction))
+            train, valid = stream[:cut], stream[cut:]
+        test = self.read_tokens(options.test) if options.test else []
+        chunk = self.config.data.chunk_length
+        if len(train) < chunk + 1:
+            raise DataError(f"{options.path}: {len(train):,} training tokens, fewer than one chunk "
+                            f"({chunk + 1} with its next-token target); give more text or lower data.chunk_length")
+        return Splits([train], [valid] if len(valid) > 1 else [], [test] if test else [])
+
+    def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
+        tokenizer = self.config.tokenizer
+        return {"tokens": Vocab.build(train, tokenizer.min_freq, tokenizer.max_size, specials=(PAD, UNK, BOS))}
+
+    def example_batch(self, vocabs, batch_size: int, device) -> dict:
+        """Random rows of lengths 6, 4, 2...; padded targets are <pad>, which the loss ignores."""
+        generator = torch.Generator().manual_seed(0)
+        lengths = torch.tensor([max(1, 6 - 2 * (i % 3)) for i in range(batch_size)])
+        mask = torch.arange(6).unsqueeze(0) < lengths.unsqueeze(1)
+        tokens = torch.randint(2, len(vocabs["tokens"]), (batch_size, 6), generator=generator) * mask
+        targets = torch.randint(2, len(vocabs["tokens"]), (batch_size, 6), generator=generator) * mask
+        return {"tokens": tokens.to(device), "targets": targets.to(device), "lengths": lengths.to(device)}
+
+    def encode(self, examples: Sequence, vocabs) -> TokenStream:
+        ids = [i for tokens in examples for i in vocabs["tokens"].encode(tokens)]
+        return TokenStream(torch.tensor(ids, dtype=torch.long))
+
+    def batches(self, encoded: TokenStream, batch_size: int, device, shuffle: bool, rng: random.Random):
+        chunk = self.config.data.chunk_length
+        # A random start each epoch moves the chunk boundaries, so no token is always first in its chunk.
+        offset = rng.randrange(min(chunk, max(len(encoded) - batch_size * 2, 1))) if shuffle else 0
+        yield from stream_chunks(encoded.ids.to(device), batch_size, chunk, offset)
+
+    def num_batches(self, encoded: TokenStream, batch_size: int) -> int:
+        return -(-((len(encoded) - 1) // batch_size) // self.config.data.chunk_length)
+
+    # training -----------------------------------------------------------------------------
+    def train_step(self, model, batch: dict, carry: Any):
+        state = model.encoder.detach_state(carry)
+        logits, encoded = model(batch, state)
+        return model.head.loss(logits, batch), encoded.state
+
+    def count_tokens(self, batch: dict) -> int:
+        return batch["targets"].numel()
+
+    @torch.no_grad()
+    def evaluate(self, model, encoded: TokenStream) -> dict:
+        """Loss in nats per token, perplexity, and bits per character for character models."""
+        model.eval()
+        chunk = self.config.data.chunk_length
+        batch_size = max(1, min(EVAL_BATCH_SIZE, (len(encoded) - 1) // chunk))
+        total, count, state = 0.0, 0, None
+        for batch in stream_chunks(encoded.ids.to(model.device), batch_size, chunk):
+            logits, output = model(batch, state)
+            state = output.state
+            total += F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), batch["targets"].reshape(-1),
+                                     reduction="sum").item()
+            count += batch["targets"].numel()
+        loss = total / max(count, 1)
+        metrics = {"loss": loss, "perplexity": math.exp(min(loss, 700.0))}
+        if self.config.tokenizer.type == "char":
+            metrics["bits_per_char"] = loss / math.log(2)
+        return metrics
+
+    # inference ----------------------------------------------------------------------------
+    def generate(self, model, prompt: str = "", **options) -> Iterator[GeneratedToken]:
+        """Tokens generated after ``prompt``; options as `zoo run` (max_tokens, sampler, temperature,
+        top_k, top_p, seed). Bad options raise here, before the first token."""
+        return iter(Generation(model, prompt, **options))
+
+    def predict(self, model, inputs: list[str], **options) -> list[dict]:
+        return [self.record(Generation(model, prompt, **options)) for prompt in inputs]
+
+    def record(self, generation: Generation) -> dict:
+        tokens = list(generation)
+        return {"input": generation.prompt, "prediction": "".join(t.text for t in tokens),
+                "tokens": [t.text for t in tokens], "log_probs": [round(t.log_prob, 6) for t in tokens],
+                "sampler": generation.sampler_name, "seed": generation.seed}
+
+    def run_cli(self, model, inputs: list[str], as_json: bool, **options) -> None:
+        """Streams each prompt's continuation to stdout as it is generated (one line per prompt)."""
+        for prompt in inputs:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                generation = Generation(model, prompt, **options)
+            for warning in caught:
+                print(f"zoo: warning: {warning.message}", file=sys.stderr)
+            if as_json:
+                print(json.dumps(self.record(generation), ensure_ascii=False), flush=True)
+                continue
+            for token in generation:
+                sys.stdout.write(token.text)
+                sys.stdout.flush()
+            sys.stdout.write("\n")
+            sys.stdout.flush()

@@ -1,0 +1,1 @@
+"""RNN Zoo plugin: the `seq2seq` task, attention decoders, beam search and BLEU."""

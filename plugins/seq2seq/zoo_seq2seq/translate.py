@@ -1,0 +1,168 @@
+"""Translation with a trained seq2seq model: the sampler owns the decoding loop; the head gives it a
+step function and a way to reorder its state (beam search), so every sampler works here."""
+from __future__ import annotations
+
+import random
+import re
+from typing import Optional
+
+import torch
+
+from zoo_core.batching import pad
+from zoo_core.errors import ConfigError, ZooError
+from zoo_core.interfaces import DecodedSequence
+from zoo_core.registry import get_registry
+from zoo_core.vocab import BOS, EOS, PAD
+from zoo_seq2seq.task import BOS_ID, EOS_ID
+
+DECODE_BATCH = 128
+
+
+def require_seq2seq(model, what: str = "translation") -> None:
+    if model.config.task != "seq2seq":
+        raise ZooError(f"model of architecture '{model.config.architecture}' is a {model.config.task} model; "
+                       f"{what} needs a seq2seq model (`zoo list --task seq2seq`)")
+
+
+def choose_sampler(beam: Optional[int] = None, sampler: Optional[str] = None, **given):
+    """(name, sampler) from `--beam N` (beam search of width N) or `--sampler NAME` and its options."""
+    given = {key: value for key, value in given.items() if value is not None}
+    if beam is not None:
+        if beam < 1:
+            raise ConfigError(f"--beam {beam}: the beam width must be at least 1 (1 is greedy search)")
+        if sampler not in (None, "beam"):
+            raise ConfigError(f"--beam chooses beam search; leave out --sampler {sampler} or --beam")
+        sampler, given = "beam", {**given, "width": beam}
+    name = sampler or "greedy"
+    component = get_registry().component("sampler", name)
+    fields = component.config.model_fields
+    flags = {"width": "--beam"}
+    for key in given:
+        if key not in fields:
+            raise ConfigError(f"--{key.replace('_', '-')} does not apply to sampler '{name}'")
+    try:
+        config = component.config.model_validate({"type": name, **given})
+    except Exception as error:  # pydantic.ValidationError: name the flag and the bound
+        first = error.errors()[0]
+        flag = flags.get(str(first["loc"][0]), "--" + str(first["loc"][0]).replace("_", "-"))
+        raise ConfigError(f"{flag}: {first['msg'].lower()} (got {first.get('input')!r})") from None
+    return name, component.load()(config)
+
+
+def detokenize(tokens: list[str], kind: str) -> str:
+    """Tokens back to text for BLEU: words joined by spaces, hyphens and apostrophes re-attached
+    (sacrebleu's 13a tokenizer splits other punctuation itself)."""
+    if kind == "char":
+        return "".join(tokens)
+    text = " ".join(tokens)
+    return re.sub(r"(\w) ([-'’]) (?=\w)", r"\1\2", text)
+
+
+def decode(model, sources: list[list[int]], sampler, max_tokens: Optional[int] = None,
+           generator: Optional[torch.Generator] = None) -> list[DecodedSequence]:
+    """One decoded target per source id list, in the given order (decoded in length-sorted batches)."""
+    target = model.vocabs["target"]
+    head = model.head
+    device = model.device
+    banned = torch.zeros(len(target), device=device)
+    banned[[target.id(token) for token in (PAD, BOS)]] = float("-inf")
+    limit_cap = model.config.data.max_target_length
+
+    def step(tokens, state):
+        logits, state = head.step(tokens, state)
+        return logits + banned, state
+
+    model.eval()
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    results: list[Optional[DecodedSequence]] = [None] * len(sources)
+    with torch.inference_mode():
+        for start in range(0, len(order), DECODE_BATCH):
+            indices = order[start:start + DECODE_BATCH]
+            tokens, lengths = pad([sources[i] for i in indices], device)
+            encoded = model.encode(tokens, lengths)
+            state = head.start_state(encoded, lengths)
+            begin = torch.full((len(indices),), BOS_ID, dtype=torch.long, device=device)
+            limit = max_tokens or min(limit_cap, 2 * int(lengths.max()) + 10)
+            decoded = sampler.decode_sequences(step, state, begin, EOS_ID, limit, head.reorder, generator)
+            for index, sequence in zip(indices, decoded):
+                results[index] = sequence
+    return results  # type: ignore[return-value]
+
+
+def attention_matrix(model, source: list[int], target_ids: list[int]) -> Optional[torch.Tensor]:
+    """(target tokens + end token, source tokens) attention weights of one translation, or None
+    when the model has no attention."""
+    if model.config.head.attention == "none":
+        return None
+    target = model.vocabs["target"]
+    device = model.device
+    with torch.inference_mode():
+        tokens = torch.tensor([source], device=device)
+        lengths = torch.tensor([len(source)], device=device)
+        encoded = model.encode(tokens, lengths)
+        state = model.head.start_state(encoded, lengths)
+        inputs = torch.tensor([[BOS_ID, *target_ids]], device=device)
+        _, weights = model.head.run_steps(state, inputs)
+    return weights[0].float().cpu()
+
+
+class Translator:
+    """Translates sentences with one sampler; bad options fail on creation, before any work."""
+
+    def __init__(self, model, beam: Optional[int] = None, sampler: Optional[str] = None,
+                 max_tokens: Optional[int] = None, seed: Optional[int] = None, **sampler_options):
+        require_seq2seq(model)
+        if max_tokens is not None and max_tokens < 1:
+            raise ConfigError(f"--max-tokens {max_tokens}: give at least 1 token to generate")
+        self.model = model
+        self.sampler_name, self.sampler = choose_sampler(beam, sampler, **sampler_options)
+        self.max_tokens = max_tokens
+        self.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+
+    def translate(self, sentences: list[str], attention: bool = False) -> list[dict]:
+        model, task = self.model, self.model.task
+        sources = task.encode_sources(sentences, model.vocabs, warn_label="input sentence")
+        generator = torch.Generator(device=model.device).manual_seed(self.seed)
+        decoded = decode(model, sources, self.sampler, self.max_tokens, generator)
+        target = model.vocabs["target"]
+        results = []
+        for sentence, source, sequence in zip(sentences, sources, decoded):
+            tokens = target.decode(sequence.tokens)
+            record = {"input": sentence, "prediction": detokenize(tokens, model.config.tokenizer.type),
+                      "tokens": tokens, "log_prob": round(sequence.log_prob, 6), "sampler": self.sampler_name}
+            if attention:
+                weights = attention_matrix(model, source, sequence.tokens)
+                record["source_tokens"] = model.vocabs["tokens"].decode(source)
+                record["attention"] = None if weights is None else [[round(w, 5) for w in row] for row in weights.tolist()]
+            results.append(record)
+        return results
+
+
+def translate(model, sentences: list[str], **options) -> list[str]:
+    """Translations of ``sentences`` (options as `zoo run`: beam, sampler, max_tokens, seed...)."""
+    return [record["prediction"] for record in Translator(model, **options).translate(list(sentences))]
+
+
+def write_attention_png(results: list[dict], path) -> str:
+    """One attention matrix per sentence (target tokens down, source tokens across)."""
+    from pathlib import Path
+
+    from zoo_core.plots import pyplot
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ZooError(f"--attention-png {path}: folder {path.parent} does not exist; create it or pick another path")
+    shown = [r for r in results if r.get("attention")][:4]
+    plt = pyplot("--attention-png")
+    figure, axes = plt.subplots(len(shown), 1, squeeze=False,
+                                figsize=(max(4.0, 0.55 * max(len(r["source_tokens"]) for r in shown) + 2),
+                                         sum(0.45 * len(r["attention"]) + 1.2 for r in shown)))
+    for axis, result in zip(axes[:, 0], shown):
+        axis.imshow(result["attention"], cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+        axis.set_xticks(range(len(result["source_tokens"])), result["source_tokens"], rotation=45, ha="right")
+        axis.set_yticks(range(len(result["attention"])), [*result["tokens"], EOS][:len(result["attention"])])
+        axis.set_title(f"{result['input']}  →  {result['prediction']}", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return str(path)

@@ -1,0 +1,96 @@
+"""What the checks share: targets, the failure type, small sizes."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from zoo_core.errors import ConfigError
+from zoo_core.specs import COMPONENT_KINDS
+
+SMALL = 8  # every size and dim field above this is shrunk to it, so the whole kit stays quick
+INPUT_DIM = 6  # size of the random "embeddings" fed to components
+
+
+class ConformanceError(AssertionError):
+    """A check failed; the message names the target, the check and what to fix."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a check runs on: an architecture, or a component of ``kind``, with config settings."""
+
+    kind: str
+    name: str
+    settings: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def __str__(self) -> str:
+        label = self.name if self.kind == "architecture" else f"{self.kind}:{self.name}"
+        if self.settings:
+            label += "[" + ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(self.settings.items())) + "]"
+        return label
+
+    def fail(self, check: str, problem: str, fix: str) -> ConformanceError:
+        return ConformanceError(f"{self} fails {check}: {problem}; {fix}")
+
+
+def parse_target(value: Any) -> Target:
+    """``"lstm-classifier"``, ``"encoder:lstm"``, ``("encoder:lstm", {settings})`` or a Target."""
+    if isinstance(value, Target):
+        return value
+    settings: dict = {}
+    if isinstance(value, tuple):
+        value, settings = value
+    kind, sep, name = str(value).partition(":")
+    if not sep:
+        return Target("architecture", kind, dict(settings))
+    if kind not in COMPONENT_KINDS:
+        raise ValueError(f"{value!r}: kind must be one of {', '.join(COMPONENT_KINDS)} (or give an architecture name)")
+    return Target(kind, name, dict(settings))
+
+
+def registry():
+    from zoo_core.registry import get_registry
+
+    return get_registry()
+
+
+def shrink(config_class: type[BaseModel], given: dict) -> dict:
+    """Settings that make a component small: each int field named *size or *dim above SMALL."""
+    small = {}
+    for name, info in config_class.model_fields.items():
+        default = info.default
+        if name in given or isinstance(default, bool) or not isinstance(default, int):
+            continue
+        if (name.endswith("size") or name.endswith("dim")) and default > SMALL:
+            small[name] = SMALL
+    return small
+
+
+def component_config(target: Target) -> BaseModel:
+    """The validated, shrunk config of a component target."""
+    reg = registry()
+    component = reg.component(target.kind, target.name)
+    raw = {"type": target.name, **target.settings}
+    try:
+        return reg.validate_component(target.kind, {**raw, **shrink(component.config, raw)}, target.kind)
+    except ConfigError:  # a bound forbids our small size: use the defaults
+        return reg.validate_component(target.kind, raw, target.kind)
+
+
+def architecture_config(target: Target):
+    """The validated, shrunk config of an architecture target."""
+    from zoo_core.config import merge_config
+
+    reg = registry()
+    base = reg.resolve(target.name, target.settings)
+    small: dict = {"embedding": {"dim": SMALL}}
+    for section in ("encoder", "head"):
+        value = getattr(base, section)
+        small[section] = shrink(type(value), (target.settings.get(section) or {}))
+    try:
+        return reg.resolve(target.name, merge_config(small, target.settings))
+    except ConfigError:
+        return base
