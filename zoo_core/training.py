@@ -68,7 +68,9 @@ def fit(model, train, valid, *, metrics_file: Optional[Path] = None, progress: b
             carry, total_loss, total_tokens, steps = None, 0.0, 0, 0
             epoch_start = time.perf_counter()
             batches = task.batches(train, settings.batch_size, device, shuffle=True, rng=rng)
-            bar = tqdm(batches, desc=f"epoch {epoch}/{settings.epochs}", unit="batch", disable=not progress,
+            # A bar redrawn into a log file is noise; the per-epoch line below reports progress there.
+            bar = tqdm(batches, desc=f"epoch {epoch}/{settings.epochs}", unit="batch",
+                       disable=not (progress and sys.stderr.isatty()),
                        total=task.num_batches(train, settings.batch_size),
                        file=sys.stderr, leave=False, mininterval=0.5)
             for batch in bar:

@@ -7,10 +7,11 @@ from click.testing import CliRunner
 from zoo_core.api import create_model, train
 from zoo_core.cli import main
 from zoo_core.errors import ZooError
+from zoo_core.vocab import Vocab
 from zoo_seq2seq.synthetic import number_words, write_number_pairs
 from zoo_seq2seq.translate import translate
 
-TINY = {"embedding": {"dim": 16}, "encoder": {"hidden_size": 16}, "training": {"epochs": 3, "batch_size": 16, "lr": 0.01},
+TINY = {"embedding": {"dim": 16}, "encoder": {"hidden_size": 16}, "training": {"epochs": 1, "batch_size": 16, "lr": 0.01},
         "head": {"hidden_size": 24, "embedding_dim": 12, "attention_dim": 12}}
 
 
@@ -96,3 +97,13 @@ def test_eval_reports_bleu_and_perplexity(zoo, trained):
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     assert 0.0 <= metrics["bleu"] <= 100.0 and metrics["perplexity"] == pytest.approx(2.718281828 ** metrics["loss"])
+
+
+def test_attention_png_of_a_model_without_attention_is_refused(zoo, trained, tmp_path):
+    plain = create_model("gru-seq2seq", vocabs={"tokens": Vocab(["<pad>", "<unk>", "nine"]),
+                                                "target": Vocab(["<pad>", "<unk>", "<s>", "</s>", "9"])},
+                         embedding__dim=4, encoder__hidden_size=4, head__hidden_size=4, head__embedding_dim=4)
+    plain.save(trained / "models" / "plain.safetensors")
+    assert zoo("run", "plain", "nine", "--beam", "2").exit_code == 0
+    result = zoo("run", "plain", "nine", "--attention-png", str(tmp_path / "a.png"))
+    assert result.exit_code == 1 and "has no attention (head.attention=none)" in result.stderr
