@@ -13,7 +13,9 @@ def test_ctrl_c_keeps_the_model(sentiment_dir, zoo_home):
     command = [sys.executable, "-m", "zoo_core.cli", "train", "gru-classifier", "--data", str(sentiment_dir),
                "--out", "interrupted", "--set", "embedding.dim=8", "--set", "encoder.hidden_size=8",
                "--set", "training.epochs=10000", "--set", "training.patience=10000"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it so; a terminal would not.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     for line in process.stderr:  # wait until one epoch has finished
         if line.startswith("epoch 1:") or time.monotonic() > deadline:
