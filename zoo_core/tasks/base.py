@@ -114,10 +114,25 @@ class TaskRunner:
 
         Tasks that generate text override this to stream tokens as they come.
         """
+        for batch in in_batches(inputs):
+            for result in self.predict(model, batch, **options):
+                self.echo_result(result, as_json)
+
+    def echo_result(self, record: dict, as_json: bool, text: Optional[str] = None) -> None:
+        """One `zoo run` result on stdout: ``record`` as JSON, else ``text`` (default: ``render(record)``)."""
         import json
 
         import click
 
-        for start in range(0, len(inputs), 64):
-            for result in self.predict(model, inputs[start:start + 64], **options):
-                click.echo(json.dumps(result, ensure_ascii=False) if as_json else self.render(result))
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(text if text is not None else self.render(record))
+
+
+RUN_BATCH = 64  # inputs `zoo run` predicts together: output starts before a long stdin is done
+
+
+def in_batches(items: list, size: int = RUN_BATCH) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -9,7 +9,7 @@ import torch
 from zoo_core.batching import bucket_batches, pad
 from zoo_core.errors import DataError
 from zoo_core.metrics import accuracy, macro_f1
-from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
+from zoo_core.tasks.base import DataOptions, Splits, TaskRunner, in_batches
 from zoo_core.vocab import Vocab, tokenize
 
 
@@ -126,17 +126,14 @@ class ClassifyTask(TaskRunner):
         """`--explain` adds each token's attention weight; `--explain-png FILE` draws them (zoo_core.explain)."""
         if not (explain or explain_png):
             return super().run_cli(model, inputs, as_json)
-        import json
-
         import click
 
         from zoo_core import explain as explaining
 
         explaining.require_attention(model)
-        results = [r for start in range(0, len(inputs), 64) for r in explaining.explain(model, inputs[start:start + 64])]
+        results = [r for batch in in_batches(inputs) for r in explaining.explain(model, batch)]
         color = explaining.use_color()
         for result in results:
-            click.echo(json.dumps(result, ensure_ascii=False) if as_json
-                       else explaining.render(result, color) if explain else self.render(result))
+            self.echo_result(result, as_json, explaining.render(result, color) if explain else None)
         if explain_png:
             click.echo(f"wrote {explaining.write_png(results, explain_png)}", err=True)

@@ -6,7 +6,6 @@ char, lower-casing) are in the model's config, so `zoo run` tokenizes as trainin
 """
 from __future__ import annotations
 
-import json
 import math
 import random
 import sys
@@ -18,7 +17,7 @@ from torch.nn import functional as F
 
 from zoo_core.batching import bucket_batches, pad
 from zoo_core.errors import DataError
-from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
+from zoo_core.tasks.base import DataOptions, Splits, TaskRunner, in_batches
 from zoo_core.vocab import BOS, EOS, PAD, PAD_ID, UNK, Vocab, tokenize
 from zoo_seq2seq.data import Pair, read_pairs, split_bucket, warn, within_words
 
@@ -198,10 +197,10 @@ class Seq2SeqTask(TaskRunner):
                                "(head.attention=none); use a model with attention, e.g. gru-attn-seq2seq")
             check_plotting("--attention-png")
         drawn = []
-        for start in range(0, len(inputs), 32):
-            for result in translator.translate(inputs[start:start + 32], attention=bool(attention_png)):
+        for batch in in_batches(inputs, 32):
+            for result in translator.translate(batch, attention=bool(attention_png)):
                 drawn.append(result)
                 shown = {k: v for k, v in result.items() if k not in ("attention", "source_tokens")}
-                click.echo(json.dumps(shown, ensure_ascii=False) if as_json else self.render(result))
+                self.echo_result(shown, as_json, self.render(result))
         if attention_png and drawn:
             click.echo(f"wrote {write_attention_png(drawn, attention_png)}", err=True)
