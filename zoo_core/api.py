@@ -70,11 +70,12 @@ def data_options(data: Optional[str], **options) -> DataOptions:
     return DataOptions(path=data, **known, extra=options)
 
 
-def prepare_data(task, options: DataOptions):
+def prepare_data(task, options: DataOptions, announce: bool = True):
     """The splits of ``options.path``, or the task's embedded data set when no path is given."""
     if options.path is None:
         options.path = task.default_data(zoo_home() / "data")
-        print(f"no --data given: using the embedded data set at {options.path}", file=sys.stderr)
+        if announce:
+            print(f"no --data given: using the embedded data set at {options.path}", file=sys.stderr)
     return task.load_splits(options)
 
 
@@ -86,35 +87,58 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
     ``overrides`` is a nested dict of config changes; keyword ``training__epochs=3`` works too.
     Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
     """
-    from zoo_core.model import ZooModel
-    from zoo_core.training import fit, select_device, seed_everything
+    from zoo_core import distributed
 
     setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
     config = resolve_config(architecture, {**(overrides_from_kwargs(setting_kwargs)), **(overrides or {})}, config_file)
     target = model_path(out) if out else None
     if target is not None and target.exists() and not force:
         raise ZooError(f"model '{out}' already exists at {target}; pick another --out or add --force to replace it")
+    owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
+    group, device = distributed.start(config.training.device)  # one process unless torchrun started several
+    with distributed.peer_failures_as_errors(group):
+        model = _train(architecture, config, data, target, group, device, progress, options)
+    if owns_group:  # after a failure the group is left alone: tearing it down can abort the process
+        distributed.stop()
+    return model
+
+
+def _train(architecture, config, data, target, group, device, progress, options):
+    from zoo_core.model import ZooModel
+    from zoo_core.training import fit, seed_everything
+
     registry = get_registry()
     task = registry.task(config.task).load()(config)
-    splits = prepare_data(task, data_options(data, **options))
-    device = select_device(config.training.device)
+    with group.main_first():  # rank 0 writes the embedded data set before the others read it
+        splits = prepare_data(task, data_options(data, **options), announce=group.is_main)
     vocabs = task.build_vocabs(splits.train)
     train_set, valid_set = task.encode(splits.train, vocabs), task.encode(splits.valid, vocabs)
     test_set = task.encode(splits.test, vocabs) if splits.test else []
     seed_everything(config.training.seed)
     model = ZooModel(config, vocabs, registry).to(device)
-    if progress:
-        print(f"training {architecture}: {model.num_parameters():,} parameters, {len(train_set):,} train / "
-              f"{len(valid_set):,} valid / {len(test_set):,} test examples on {device}", file=sys.stderr)
-    summary = fit(model, train_set, valid_set, metrics_file=metrics_path(target) if target else None, progress=progress)
-    if test_set:
+    if progress and group.is_main:
+        processes = f" in {group.world_size} processes" if group.active else ""
+        print(f"training {architecture}: {model.num_parameters():,} parameters, {describe_size(train_set)} train / "
+              f"{describe_size(valid_set)} valid / {describe_size(test_set)} test examples on {device}{processes}",
+              file=sys.stderr)
+    summary = fit(model, train_set, valid_set, metrics_file=metrics_path(target) if target else None,
+                  progress=progress, group=group)
+    if test_set and group.is_main:
         summary["test"] = task.evaluate(model, test_set)
     summary["data"] = str(data) if data else "embedded"
     summary["device"] = str(device)
     model.training_summary = {k: v for k, v in summary.items() if k != "history"}
-    if target is not None:
+    if target is not None and group.is_main:  # one model file, however many processes trained it
         model.save(target)
     return model
+
+
+def describe_size(examples) -> str:
+    """How many examples, or "streamed" for data read as a stream (its size is not known up front)."""
+    try:
+        return f"{len(examples):,}"
+    except TypeError:
+        return "streamed"
 
 
 def evaluate(reference: str, data: str, **options) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from datetime import datetime
@@ -24,6 +25,11 @@ class ZooGroup(click.Group):
             return super().invoke(ctx)
         except ZooError as error:
             click.echo(f"zoo: error: {error}", err=True)
+            if "torch.distributed" in sys.modules and sys.modules["torch.distributed"].is_initialized():
+                # A process of a distributed run: leave now, before the process group's threads are
+                # torn down at exit (that aborts and can swallow the line above).
+                sys.stderr.flush()
+                os._exit(getattr(error, "exit_code", 1))
             sys.exit(1)
 
 
@@ -171,11 +177,21 @@ def data_option_flags(function):
 @click.option("--device", help="auto, cpu, cuda, cuda:N or mps (training.device).")
 @click.option("--epochs", type=int, help="training.epochs")
 @click.option("--seed", type=int, help="training.seed")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "fp16"]), help="training.precision (autocast).")
+@click.option("--accumulate", type=click.IntRange(1, 4096), help="training.accumulate: batches per optimizer step.")
+@click.option("--stream", is_flag=True, default=None, help="training.stream: read the training file as a stream.")
+@click.option("--nproc-per-node", type=click.IntRange(1, 1024),
+              help="Train in this many processes per machine (torchrun; DistributedDataParallel).")
+@click.option("--nnodes", type=click.IntRange(1, 1024), default=1, show_default=True,
+              help="Machines taking part; each runs the same command.")
+@click.option("--rdzv-endpoint", metavar="HOST:PORT", help="Where the machines meet (several machines).")
+@click.option("--rdzv-id", default="zoo", show_default=True, help="Run id shared by the machines of one job.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--plot", is_flag=True, help="Draw the learning curves to <model>.curves.png beside the model (needs matplotlib).")
 def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
-          device, epochs, seed, quiet, plot):
-    """Train ARCHITECTURE on --data and save it as --out."""
+          device, epochs, seed, precision, accumulate, stream, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id, quiet,
+          plot):
+    """Train ARCHITECTURE on --data and save it as --out (docs/scale.md: several processes or machines)."""
     from zoo_core.api import train as train_model
     from zoo_core.config import parse_set_options, read_config_file, set_path
 
@@ -187,13 +203,31 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
             raise ZooError("--plot draws the curves beside the saved model; add --out NAME")
         check_plotting("--plot")
     overrides = parse_set_options(settings)
-    for key, value in (("training.device", device), ("training.epochs", epochs), ("training.seed", seed)):
+    for key, value in (("training.device", device), ("training.epochs", epochs), ("training.seed", seed),
+                       ("training.precision", precision), ("training.accumulate", accumulate),
+                       ("training.stream", stream)):
         if value is not None:
             set_path(overrides, key, value)
     file_config = read_config_file(config_path) if config_path else None
+    if nproc_per_node and "TORCHELASTIC_RUN_ID" not in os.environ:
+        from zoo_core.api import resolve_config
+        from zoo_core.distributed import launch
+
+        resolve_config(architecture, overrides, file_config)  # a bad config is one line here, not one per process
+        if out and not force:
+            from zoo_core.store import model_path
+
+            if model_path(out).exists():
+                raise ZooError(f"model '{out}' already exists at {model_path(out)}; pick another --out or add --force")
+        launch(forwarded_arguments(click.get_current_context()), nproc_per_node, nnodes, rdzv_endpoint, rdzv_id)
+        return
     model = train_model(architecture, data, out=out, force=force, overrides=overrides, config_file=file_config,
                         progress=not quiet, format=data_format, text_field=text_field, label_field=label_field,
                         valid=valid, test=test)
+    from zoo_core.distributed import from_environment
+
+    if not from_environment().is_main:
+        return  # rank 0 reports for every process
     summary = model.training_summary
     best = summary.get("best_value")
     line = (f"best {summary.get('best_metric')}={best:.4f} at epoch {summary.get('best_epoch')}" if best is not None
@@ -209,6 +243,25 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
         from zoo_core.reports import plot_model_curves
 
         click.echo(f"wrote {plot_model_curves(out)}")
+
+
+def forwarded_arguments(ctx: click.Context) -> list[str]:
+    """This command's arguments as given, less the launcher's own flags: what each process runs."""
+    from zoo_core.distributed import LAUNCH_OPTIONS
+
+    args = [ctx.info_name]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.name in LAUNCH_OPTIONS or value is None or value is False or value == ():
+            continue
+        if isinstance(param, click.Argument):
+            args.append(str(value))
+        elif param.is_flag:
+            args.append(param.opts[0])
+        else:
+            for item in value if param.multiple else [value]:
+                args += [param.opts[0], str(item)]
+    return args
 
 
 @main.command("eval")

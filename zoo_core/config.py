@@ -50,6 +50,13 @@ class TrainingConfig(StrictConfig):
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$", description="auto, cpu, cuda, cuda:N or mps.")
     max_minutes: Optional[float] = Field(None, gt=0.0, description="Stop training after this many minutes.")
     bucket: bool = Field(True, description="Batch examples of similar length together (less padding, faster).")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="Autocast precision: fp32 (none), bf16 (recent CPUs, GPUs) or fp16 (GPUs, with a gradient scaler).")
+    accumulate: int = Field(1, ge=1, le=4096, description="Batches whose gradients add up to one optimizer step "
+                            "(effective batch: batch_size x accumulate x processes).")
+    stream: bool = Field(False, description="Read the training file as a stream instead of loading it whole "
+                         "(for data larger than memory; docs/scale.md).")
+    shuffle_buffer: int = Field(20000, ge=1, description="Examples held and shuffled together when streaming.")
 
 
 SECTIONS = {"tokenizer": TokenizerConfig, "embedding": EmbeddingConfig, "training": TrainingConfig}

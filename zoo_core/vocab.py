@@ -35,7 +35,11 @@ class Vocab:
         max_size: int | None = None,
         specials: tuple[str, ...] = (PAD, UNK),
     ) -> "Vocab":
-        counts = Counter(token for sequence in sequences for token in sequence)
+        return cls.from_counts(Counter(token for sequence in sequences for token in sequence), min_freq, max_size, specials)
+
+    @classmethod
+    def from_counts(cls, counts: Counter, min_freq: int = 1, max_size: int | None = None,
+                    specials: tuple[str, ...] = (PAD, UNK)) -> "Vocab":
         # Most frequent first, ties alphabetical, so the same data always gives the same ids.
         ranked = sorted((t for t, c in counts.items() if c >= min_freq and t not in specials), key=lambda t: (-counts[t], t))
         if max_size is not None:

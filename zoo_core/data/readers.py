@@ -14,6 +14,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from zoo_core.errors import DataError
 
@@ -138,8 +139,8 @@ def _is_index(name) -> bool:
     return name is not None and str(name).isdigit()
 
 
-def _row_examples(path, rows, text_field, label_field, header: bool):
-    """Turn (line number, fields) rows into examples; shared by csv and tsv."""
+def _row_examples(path, rows, text_field, label_field, header: bool) -> Iterator[TextExample]:
+    """Turn (line number, fields) rows into examples, lazily; shared by csv and tsv."""
     label_name = "label" if label_field is None else label_field
     if _is_index(text_field) != _is_index(label_name):
         raise DataError(
@@ -150,7 +151,7 @@ def _row_examples(path, rows, text_field, label_field, header: bool):
         try:
             line, names = next(rows)
         except StopIteration:
-            return []
+            return
         cols = []
         for kind, name in (("text", text_field), ("label", label_field)):
             if name is None:
@@ -167,8 +168,7 @@ def _row_examples(path, rows, text_field, label_field, header: bool):
         cols = [int(text_field), None if label_field is None else int(label_field)]
         width = None
     text_col, label_col = cols
-    out = []
-    for line, row in rows:
+    for index, (line, row) in enumerate(rows):
         if width is None:  # no header: the first row fixes the width
             width = len(row)
             need = max(c for c in cols if c is not None) + 1
@@ -190,12 +190,15 @@ def _row_examples(path, rows, text_field, label_field, header: bool):
             label = row[label_col].strip()
             if not label:
                 raise DataError(f"{path}:{line}: empty label; remove the row or fill in its label")
-        out.append(TextExample(text, label, len(out), f"{path}:{line}"))
-    return out
+        yield TextExample(text, label, index, f"{path}:{line}")
 
 
 def _read_csv(path, text_field, label_field):
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    return list(_csv_examples(path, io.StringIO(_read_text(path), newline=""), text_field, label_field))
+
+
+def _csv_examples(path, handle, text_field, label_field) -> Iterator[TextExample]:
+    reader = csv.reader(handle)
 
     def rows():
         while True:
@@ -213,14 +216,22 @@ def _read_csv(path, text_field, label_field):
 
 
 def _read_tsv(path, text_field, label_field):
+    return list(_tsv_examples(path, _lines(_read_text(path)), text_field, label_field))
+
+
+def _tsv_examples(path, lines: Iterable[str], text_field, label_field) -> Iterator[TextExample]:
     # TSV fields are not quoted: split each line on tabs, so quotes in text survive.
-    rows = ((i + 1, line.split("\t")) for i, line in enumerate(_lines(_read_text(path))) if line.strip())
+    rows = ((i + 1, line.split("\t")) for i, line in enumerate(lines) if line.strip())
     return _row_examples(path, rows, text_field, label_field, header=not _is_index(text_field))
 
 
 def _read_jsonl(path, text_field, label_field):
-    out = []
-    for i, line in enumerate(_lines(_read_text(path))):
+    return list(_jsonl_examples(path, _lines(_read_text(path)), text_field, label_field))
+
+
+def _jsonl_examples(path, lines: Iterable[str], text_field, label_field) -> Iterator[TextExample]:
+    index = 0
+    for i, line in enumerate(lines):
         if not line.strip():
             continue
         where = f"{path}:{i + 1}"
@@ -247,8 +258,8 @@ def _read_jsonl(path, text_field, label_field):
                     f"{where}: missing or invalid label field {label_field!r} (found {raw!r}); "
                     "set the label field to the key that holds a string or number label"
                 )
-        out.append(TextExample(text, label, len(out), where))
-    return out
+        yield TextExample(text, label, index, where)
+        index += 1
 
 
 def _read_folder(path: Path):
@@ -345,3 +356,38 @@ def split_examples(examples, valid=None, test=None) -> Splits:
         else:
             splits.train.append(ex)
     return splits
+
+
+STREAM_FORMATS = ("csv", "tsv", "jsonl")
+
+
+def stream_classification(path, format=None, text_field="text", label_field="label") -> Iterator[TextExample]:
+    """The examples of a csv/tsv/jsonl file (gzip or not) read a line at a time: memory stays flat
+    however large the file. Same rows, indices and errors as `read_classification`."""
+    path = Path(path)
+    fmt = format or detect_format(path)
+    if fmt not in STREAM_FORMATS:
+        raise DataError(f"{path}: streaming reads csv, tsv or jsonl files (this is {fmt}); "
+                        "convert it, or train without --stream")
+    if not path.is_file():
+        raise _missing(path)
+    try:
+        with _open_text(path, fmt) as handle:
+            if fmt == "csv":
+                yield from _csv_examples(path, handle, text_field, label_field)
+            else:
+                lines = (line.rstrip("\n").removesuffix("\r") for line in handle)
+                reader = _tsv_examples if fmt == "tsv" else _jsonl_examples
+                yield from reader(path, lines, text_field, label_field)
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not valid UTF-8 ({e.reason}); convert the file to UTF-8, "
+                        "e.g. with `iconv -f latin1 -t utf-8`") from None
+    except (OSError, EOFError) as e:
+        raise DataError(f"{path}: cannot read file ({e}); check that it exists and is not corrupt") from None
+
+
+def _open_text(path: Path, fmt: str):
+    """A text handle on a file, decompressing `.gz`; a BOM is dropped. Lines end only at \\n
+    (as `_lines`), and the csv module gets the untranslated newlines it asks for."""
+    raw = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="" if fmt == "csv" else "\n")

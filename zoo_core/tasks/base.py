@@ -1,6 +1,7 @@
 """The interface each task implements; the trainer and the CLI only talk to this."""
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,16 @@ class TaskRunner:
 
     def batches(self, encoded: list, batch_size: int, device, shuffle: bool, rng: random.Random) -> Iterator[dict]:
         raise NotImplementedError
+
+    def train_batches(self, encoded, batch_size: int, device, rng: random.Random, rank: int = 0,
+                      world_size: int = 1) -> Iterator[dict]:
+        """Process ``rank``'s share of one training epoch: every process draws the same shuffled batches
+        (same seed) and keeps every ``world_size``-th one. Tasks whose batches depend on each other
+        (an LM's carried state) override this to split rows instead."""
+        if world_size > 1 and hasattr(encoded, "shard"):  # a stream: each process reads only its examples
+            return self.batches(encoded.shard(rank, world_size), batch_size, device, shuffle=True, rng=rng)
+        batches = self.batches(encoded, batch_size, device, shuffle=True, rng=rng)
+        return batches if world_size == 1 else itertools.islice(batches, rank, None, world_size)
 
     def num_batches(self, encoded: list, batch_size: int) -> Optional[int]:
         """How many batches `batches` yields (for the progress bar); None if unknown."""

@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import random
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
 import torch
-from zoo_core.batching import bucket_batches, pad
+from zoo_core.batching import BUCKET_BATCHES, bucket_batches, pad
+from zoo_core.data.streaming import EncodedStream, StreamedExamples, bounded_counts, shuffle_buffer, windows
 from zoo_core.errors import DataError
 from zoo_core.metrics import accuracy, macro_f1
 from zoo_core.tasks.base import DataOptions, Splits, TaskRunner, in_batches
 from zoo_core.vocab import Vocab, tokenize
+
+EVAL_WINDOW = 8192  # examples of a stream scored at once
 
 
 class ClassifyTask(TaskRunner):
@@ -29,6 +33,8 @@ class ClassifyTask(TaskRunner):
             return read_classification(path, format=options.format, text_field=options.text_field or "text",
                                        label_field=options.label_field or "label")
 
+        if self.config.training.stream:
+            return self.stream_splits(options)
         examples = read(options.path)
         valid = read(options.valid) if options.valid else None
         test = read(options.test) if options.test else None
@@ -37,12 +43,38 @@ class ClassifyTask(TaskRunner):
             raise DataError(f"{options.path}: no training examples after splitting; give more data")
         return Splits(split.train, split.valid if valid is None else valid, split.test if test is None else test)
 
+    def stream_splits(self, options: DataOptions) -> Splits:
+        """Splits that read the file lazily on each pass (training.stream): the same split rule, by index."""
+        from zoo_core.data.streaming import StreamedExamples
+
+        def stream(path, folds=None):
+            return StreamedExamples(str(path), options.format, options.text_field or "text",
+                                    options.label_field or "label", folds)
+
+        train_folds = tuple(f for f in range(10) if not (f == 8 and not options.valid) and not (f == 9 and not options.test))
+        return Splits(stream(options.path, train_folds),
+                      stream(options.valid) if options.valid else stream(options.path, (8,)),
+                      stream(options.test) if options.test else stream(options.path, (9,)))
+
     def tokens(self, text: str) -> list[str]:
         tokenizer = self.config.tokenizer
         return tokenize(text, tokenizer.type, tokenizer.lowercase)[: self.config.data.max_length]
 
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
         tokenizer = self.config.tokenizer
+        if isinstance(train, StreamedExamples):  # one pass, bounded memory
+            labels: set = set()
+
+            def token_lists():
+                for example in train:
+                    labels.add(example.label)
+                    yield self.tokens(example.text)
+
+            counts = bounded_counts(token_lists(), tokenizer.max_size)
+            if not labels:
+                raise DataError(f"{train.path}: no training examples after splitting; give more data")
+            return {"tokens": Vocab.from_counts(counts, tokenizer.min_freq, tokenizer.max_size),
+                    "labels": Vocab.of_labels(labels)}
         return {
             "tokens": Vocab.build((self.tokens(e.text) for e in train), tokenizer.min_freq, tokenizer.max_size),
             "labels": Vocab.of_labels(e.label for e in train),
@@ -60,24 +92,34 @@ class ClassifyTask(TaskRunner):
         return {"tokens": tokens, "lengths": lengths, "labels": labels}
 
     def encode(self, examples: Sequence, vocabs) -> list[tuple[list[int], int]]:
+        if isinstance(examples, StreamedExamples):
+            return EncodedStream(examples, partial(self.encode_example, vocabs=vocabs))
+        return [self.encode_example(example, vocabs) for example in examples]
+
+    def encode_example(self, example, vocabs) -> tuple[list[int], int]:
         labels = vocabs["labels"]
-        encoded = []
-        for example in examples:
-            if example.label not in labels:
-                raise DataError(
-                    f"{example.source}: label '{example.label}' was not in the training data "
-                    f"(known: {', '.join(labels.tokens)}); fix the label or retrain with it"
-                )
-            ids = vocabs["tokens"].encode(self.tokens(example.text)) or [vocabs["tokens"].id("<unk>")]
-            encoded.append((ids, labels.index[example.label]))
-        return encoded
+        if example.label not in labels:
+            raise DataError(
+                f"{example.source}: label '{example.label}' was not in the training data "
+                f"(known: {', '.join(labels.tokens)}); fix the label or retrain with it"
+            )
+        ids = vocabs["tokens"].encode(self.tokens(example.text)) or [vocabs["tokens"].id("<unk>")]
+        return ids, labels.index[example.label]
 
     def batches(self, encoded, batch_size, device, shuffle, rng: random.Random):
         bucket = self.config.training.bucket
+        if isinstance(encoded, EncodedStream):  # length buckets within each window of the shuffle buffer
+            examples = shuffle_buffer(encoded, self.config.training.shuffle_buffer, rng) if shuffle else iter(encoded)
+            for window in windows(examples, batch_size * BUCKET_BATCHES):
+                yield from self.batches(window, batch_size, device, shuffle, rng)
+            return
         for indices in bucket_batches([len(e[0]) for e in encoded], batch_size, shuffle, rng, bucket):
             tokens, lengths = pad([encoded[i][0] for i in indices], device)
             labels = torch.tensor([encoded[i][1] for i in indices], dtype=torch.long, device=device)
             yield {"tokens": tokens, "lengths": lengths, "labels": labels}
+
+    def num_batches(self, encoded, batch_size):
+        return None if isinstance(encoded, EncodedStream) else super().num_batches(encoded, batch_size)
 
     @torch.no_grad()
     def logits(self, model, encoded) -> tuple[torch.Tensor, list[int]]:
@@ -95,10 +137,16 @@ class ClassifyTask(TaskRunner):
         return restored, order
 
     def evaluate(self, model, encoded) -> dict:
-        logits, _ = self.logits(model, encoded)
-        predicted = logits.argmax(-1).tolist()
-        gold = [label for _, label in encoded]
-        loss = torch.nn.functional.cross_entropy(logits, torch.tensor(gold)).item() if gold else 0.0
+        gold, predicted, loss_sum = [], [], 0.0
+        # A stream is scored a window at a time, so only its labels are held.
+        for part in windows(encoded, EVAL_WINDOW) if isinstance(encoded, EncodedStream) else [encoded]:
+            logits, _ = self.logits(model, part)
+            labels = [label for _, label in part]
+            if labels:
+                loss_sum += torch.nn.functional.cross_entropy(logits, torch.tensor(labels), reduction="sum").item()
+            gold += labels
+            predicted += logits.argmax(-1).tolist()
+        loss = loss_sum / len(gold) if gold else 0.0
         return {"accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted), "loss": loss}
 
     def predict(self, model, inputs: list[str], **options) -> list[dict]:

@@ -32,7 +32,8 @@ def read_corpus(path: str | Path, max_bytes: int) -> list[str]:
     total = sum(p.stat().st_size for p in files)
     if total > max_bytes:
         raise DataError(f"{path}: {total / 1e6:.1f} MB of text is above data.max_corpus_mb "
-                        f"({max_bytes / 1e6:.0f} MB); raise it with --set data.max_corpus_mb=N")
+                        f"({max_bytes / 1e6:.0f} MB); raise it with --set data.max_corpus_mb=N, "
+                        "or read it as a stream with --stream (docs/scale.md)")
     return [_read_text(p) for p in files]
 
 

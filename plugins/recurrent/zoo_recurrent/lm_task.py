@@ -13,15 +13,17 @@ import random
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import torch
 from torch.nn import functional as F
 
+from zoo_core.data.streaming import bounded_counts
 from zoo_core.errors import ConfigError, DataError
 from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
 from zoo_core.vocab import BOS, PAD, UNK, Vocab, tokenize
 from zoo_recurrent.corpus import read_corpus, write_stdlib_corpus
+from zoo_recurrent.corpus_stream import CorpusStream, streamed_chunks
 from zoo_recurrent.generation import GeneratedToken, Generation
 
 EVAL_BATCH_SIZE = 16
@@ -77,6 +79,8 @@ class LanguageModelTask(TaskRunner):
         return [token for document in read_corpus(path, max_bytes) for token in (BOS, *self.tokens(document))]
 
     def load_splits(self, options: DataOptions) -> Splits:
+        if self.config.training.stream:
+            return self.stream_splits(options)
         stream = self.read_tokens(options.path)
         if options.valid:
             train, valid = stream, self.read_tokens(options.valid)
@@ -90,8 +94,23 @@ class LanguageModelTask(TaskRunner):
                             f"({chunk + 1} with its next-token target); give more text or lower data.chunk_length")
         return Splits([train], [valid] if len(valid) > 1 else [], [test] if test else [])
 
+    def stream_splits(self, options: DataOptions) -> Splits:
+        """Byte ranges of the file, read on demand: the first (1 - valid_fraction) of its bytes train."""
+        whole_words = self.config.tokenizer.type == "word"
+
+        def stream(path, fraction=(0.0, 1.0)):
+            return CorpusStream.of_file(path, self.tokens, whole_words, fraction)
+
+        cut = 1 - self.config.data.valid_fraction
+        train = stream(options.path, (0.0, cut if not options.valid else 1.0))
+        valid = stream(options.valid) if options.valid else stream(options.path, (cut, 1.0))
+        return Splits(train, valid if valid else [], stream(options.test) if options.test else [])
+
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
         tokenizer = self.config.tokenizer
+        if isinstance(train, CorpusStream):  # one pass, bounded memory
+            counts = bounded_counts(train.token_lists(), tokenizer.max_size)
+            return {"tokens": Vocab.from_counts(counts, tokenizer.min_freq, tokenizer.max_size, specials=(PAD, UNK, BOS))}
         return {"tokens": Vocab.build(train, tokenizer.min_freq, tokenizer.max_size, specials=(PAD, UNK, BOS))}
 
     def example_batch(self, vocabs, batch_size: int, device) -> dict:
@@ -104,16 +123,35 @@ class LanguageModelTask(TaskRunner):
         return {"tokens": tokens.to(device), "targets": targets.to(device), "lengths": lengths.to(device)}
 
     def encode(self, examples: Sequence, vocabs) -> TokenStream:
+        if isinstance(examples, CorpusStream):
+            return examples.with_vocab(vocabs["tokens"])
         ids = [i for tokens in examples for i in vocabs["tokens"].encode(tokens)]
         return TokenStream(torch.tensor(ids, dtype=torch.long))
 
     def batches(self, encoded: TokenStream, batch_size: int, device, shuffle: bool, rng: random.Random):
         chunk = self.config.data.chunk_length
+        if isinstance(encoded, CorpusStream):
+            yield from streamed_chunks(encoded, batch_size, chunk, device)
+            return
         # A random start each epoch moves the chunk boundaries, so no token is always first in its chunk.
         offset = rng.randrange(min(chunk, max(len(encoded) - batch_size * 2, 1))) if shuffle else 0
         yield from stream_chunks(encoded.ids.to(device), batch_size, chunk, offset)
 
-    def num_batches(self, encoded: TokenStream, batch_size: int) -> int:
+    def train_batches(self, encoded, batch_size: int, device, rng: random.Random, rank: int = 0, world_size: int = 1):
+        """Processes split the rows, not the chunks: the corpus is cut into batch_size x world_size
+        streams and each process reads batch_size of them, so every row's carried state still follows
+        its text (and the global batch is one process's with batch_size x world_size rows)."""
+        if world_size == 1:
+            return self.batches(encoded, batch_size, device, True, rng)
+        if isinstance(encoded, CorpusStream):
+            return streamed_chunks(encoded, batch_size, self.config.data.chunk_length, device, rank, world_size)
+        rows = slice(rank * batch_size, (rank + 1) * batch_size)
+        return ({key: value[rows] for key, value in batch.items()}
+                for batch in self.batches(encoded, batch_size * world_size, device, True, rng))
+
+    def num_batches(self, encoded: TokenStream, batch_size: int) -> Optional[int]:
+        if isinstance(encoded, CorpusStream):
+            return None
         return -(-((len(encoded) - 1) // batch_size) // self.config.data.chunk_length)
 
     # training -----------------------------------------------------------------------------
@@ -130,9 +168,14 @@ class LanguageModelTask(TaskRunner):
         """Loss in nats per token, perplexity, and bits per character for character models."""
         model.eval()
         chunk = self.config.data.chunk_length
-        batch_size = max(1, min(EVAL_BATCH_SIZE, (len(encoded) - 1) // chunk))
+        if isinstance(encoded, CorpusStream):
+            rows = max(1, min(EVAL_BATCH_SIZE, (encoded.end - encoded.start) // (chunk * 8)))  # 8+ chunks a row
+            batches = streamed_chunks(encoded, rows, chunk, model.device)
+        else:
+            batch_size = max(1, min(EVAL_BATCH_SIZE, (len(encoded) - 1) // chunk))
+            batches = stream_chunks(encoded.ids.to(model.device), batch_size, chunk)
         total, count, state = 0.0, 0, None
-        for batch in stream_chunks(encoded.ids.to(model.device), batch_size, chunk):
+        for batch in batches:
             logits, output = model(batch, state)
             state = output.state
             total += F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), batch["targets"].reshape(-1),
