@@ -184,3 +184,26 @@ def test_accumulation_takes_one_optimizer_step_per_k_batches(sentiment_dir):
     batches = steps[1]
     assert batches > 3
     assert steps[3] == -(-batches // 3)  # a short last group still steps
+
+
+def test_torchrun_itself_runs_the_cli_module(tmp_path, sentiment_dir):
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    ran = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+                          "-m", "zoo_core.cli", "train", "lstm-classifier", "--data", str(sentiment_dir), *EXACT,
+                          "--epochs", "1", "--out", "via-torchrun"],
+                         capture_output=True, text=True, timeout=600,
+                         env={**__import__("os").environ, "ZOO_HOME": str(home), "OMP_NUM_THREADS": "1"})
+    assert ran.returncode == 0, ran.stderr
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["via-torchrun.metrics.jsonl", "via-torchrun.safetensors"]
+    assert json.loads((home / "models" / "via-torchrun.metrics.jsonl").read_text().splitlines()[0])["processes"] == 2
+    assert ran.stdout.count("saved ") == 1  # rank 0 alone reports
+
+
+def test_streaming_a_task_that_loads_whole_is_refused(tmp_path):
+    ran = run_zoo("train", "bilstm-tagger", "--stream", "--quiet")
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == ("zoo: error: training.stream: the tag task loads its data whole "
+                                  "(streaming: classify and lm tasks); train without --stream")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from zoo_core.config import ModelConfig, merge_config, set_path
-from zoo_core.errors import ZooError
+from zoo_core.errors import ConfigError, ZooError
 from zoo_core.registry import get_registry
 from zoo_core.store import metrics_path, model_path, zoo_home
 from zoo_core.tasks.base import DataOptions
@@ -109,6 +109,9 @@ def _train(architecture, config, data, target, group, device, progress, options)
 
     registry = get_registry()
     task = registry.task(config.task).load()(config)
+    if config.training.stream and not task.supports_streaming:
+        raise ConfigError(f"training.stream: the {config.task} task loads its data whole (streaming: classify and "
+                          "lm tasks); train without --stream")
     with group.main_first():  # rank 0 writes the embedded data set before the others read it
         splits = prepare_data(task, data_options(data, **options), announce=group.is_main)
     vocabs = task.build_vocabs(splits.train)

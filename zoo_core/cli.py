@@ -220,7 +220,7 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
             if model_path(out).exists():
                 raise ZooError(f"model '{out}' already exists at {model_path(out)}; pick another --out or add --force")
         launch(forwarded_arguments(click.get_current_context()), nproc_per_node, nnodes, rdzv_endpoint, rdzv_id)
-        return
+        return  # rank 0 printed the result (and drew any --plot)
     model = train_model(architecture, data, out=out, force=force, overrides=overrides, config_file=file_config,
                         progress=not quiet, format=data_format, text_field=text_field, label_field=label_field,
                         valid=valid, test=test)

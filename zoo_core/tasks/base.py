@@ -39,6 +39,8 @@ class TaskRunner:
     name: str = ""
     primary_metric: str = "accuracy"
     higher_is_better: bool = True
+    #: Whether `load_splits` honours training.stream (reads data lazily); others refuse it.
+    supports_streaming: bool = False
 
     def __init__(self, config: ModelConfig):
         self.config = config

@@ -20,6 +20,7 @@ EVAL_WINDOW = 8192  # examples of a stream scored at once
 class ClassifyTask(TaskRunner):
     name = "classify"
     primary_metric = "accuracy"
+    supports_streaming = True
 
     def default_data(self, directory: Path) -> str:
         from zoo_core.data.synthetic import write_sentiment_files

@@ -59,6 +59,7 @@ class LanguageModelTask(TaskRunner):
     name = "lm"
     primary_metric = "loss"
     higher_is_better = False
+    supports_streaming = True
     run_options = frozenset({"max_tokens", "sampler", "temperature", "top_k", "top_p", "seed"})
 
     def __init__(self, config):
