@@ -107,3 +107,17 @@ def test_attention_png_of_a_model_without_attention_is_refused(zoo, trained, tmp
     assert zoo("run", "plain", "nine", "--beam", "2").exit_code == 0
     result = zoo("run", "plain", "nine", "--attention-png", str(tmp_path / "a.png"))
     assert result.exit_code == 1 and "has no attention (head.attention=none)" in result.stderr
+
+
+def test_detokenized_hypotheses_read_as_text_and_score_as_the_tokens():
+    import sacrebleu
+
+    from zoo_seq2seq.translate import detokenize
+
+    tokens = "je n ' ai pas vu le chat , ni le chien .".split()
+    text = detokenize(tokens, "word")
+    assert text == "je n'ai pas vu le chat, ni le chien."
+    assert detokenize("qui est là ?".split(), "word") == "qui est là ?"  # French spacing kept
+    reference = [["je n'ai pas vu le chat, ni le chien."]]
+    spaced = "je n'ai pas vu le chat , ni le chien ."  # full stop and comma left detached
+    assert sacrebleu.corpus_bleu([text], reference).score == sacrebleu.corpus_bleu([spaced], reference).score

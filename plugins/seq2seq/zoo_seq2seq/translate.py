@@ -50,12 +50,14 @@ def choose_sampler(beam: Optional[int] = None, sampler: Optional[str] = None, **
 
 
 def detokenize(tokens: list[str], kind: str) -> str:
-    """Tokens back to text for BLEU: words joined by spaces, hyphens and apostrophes re-attached
-    (sacrebleu's 13a tokenizer splits other punctuation itself)."""
+    """Tokens back to text for BLEU and `zoo run`: words joined by spaces; hyphens, apostrophes, and
+    full stops and commas after a word re-attached. Sacrebleu's 13a tokenizer splits punctuation
+    again, so this changes no score; it reads as text, and sacrebleu no longer warns that the
+    hypotheses look tokenized. ? ! : ; keep their space (French typography)."""
     if kind == "char":
         return "".join(tokens)
-    text = " ".join(tokens)
-    return re.sub(r"(\w) ([-'’]) (?=\w)", r"\1\2", text)
+    text = re.sub(r"(\w) ([-'’]) (?=\w)", r"\1\2", " ".join(tokens))
+    return re.sub(r"(?<=\w) ([.,])(?= |$)", r"\1", text)
 
 
 def decode(model, sources: list[list[int]], sampler, max_tokens: Optional[int] = None,
