@@ -122,6 +122,11 @@ def test_several_machines_need_a_rendezvous_endpoint(sentiment_dir):
     assert "--rdzv-endpoint HOST:PORT" in ran.stderr
 
 
+def test_machines_without_processes_per_machine_is_one_line(sentiment_dir):
+    ran = run_zoo("train", "lstm-classifier", "--data", str(sentiment_dir), "--nnodes", "2")
+    assert ran.returncode == 1 and "add --nproc-per-node N" in ran.stderr and len(ran.stderr.splitlines()) == 1
+
+
 def test_forwarded_arguments_keep_the_command_and_drop_launcher_flags():
     import click
 

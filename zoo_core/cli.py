@@ -209,6 +209,8 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
         if value is not None:
             set_path(overrides, key, value)
     file_config = read_config_file(config_path) if config_path else None
+    if not nproc_per_node and (nnodes > 1 or rdzv_endpoint):
+        raise ZooError("--nnodes/--rdzv-endpoint launch processes; add --nproc-per-node N (processes per machine)")
     if nproc_per_node and "TORCHELASTIC_RUN_ID" not in os.environ:
         from zoo_core.api import resolve_config
         from zoo_core.distributed import launch
