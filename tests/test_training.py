@@ -47,3 +47,26 @@ def test_create_model_api():
     assert model.encoder.out_dim == 12
     assert model.head.output[-1].out_features == 3
     assert len(model.predict(["anything at all"])) == 1
+
+
+def test_word_dropout_drops_whole_tokens_in_training_only():
+    import torch
+
+    from zoo_core.api import create_model
+
+    model = create_model("lstm-classifier", vocab=50, embedding__dim=6, encoder__hidden_size=4,
+                         embedding__word_dropout=0.5)
+    seen = []
+    forward = model.encoder.forward
+    model.encoder.forward = lambda inputs, lengths, state=None: seen.append(inputs) or forward(inputs, lengths, state)
+    tokens = torch.randint(2, 50, (4, 30))
+    batch = {"tokens": tokens, "lengths": torch.full((4,), 30)}
+    model.train()
+    model(batch)
+    model.eval()
+    model(batch)
+    trained, evaluated = seen
+    assert torch.equal(evaluated, model.embedding(tokens))  # no dropout at evaluation
+    dropped = trained.abs().sum(-1) == 0
+    assert 0.3 < dropped.float().mean() < 0.7  # about half of the 120 tokens, each dropped whole
+    assert torch.allclose(trained[~dropped], 2 * evaluated[~dropped])  # the rest scaled by 1 / (1 - p)

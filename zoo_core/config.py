@@ -37,6 +37,8 @@ class TokenizerConfig(StrictConfig):
 class EmbeddingConfig(StrictConfig):
     dim: int = Field(128, ge=1, le=4096, description="Size of each token's embedding vector.")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout on embeddings during training.")
+    word_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Drop whole tokens' embeddings with this "
+                                "probability during training (Iyyer et al. 2015; AWD-LSTM's embedding dropout).")
 
 
 class TrainingConfig(StrictConfig):

@@ -44,6 +44,10 @@ class ZooModel(nn.Module):
 
     def encode(self, tokens: Tensor, lengths: Tensor, state: Any = None, batch: dict | None = None) -> EncoderOutput:
         embedded = self.embedding(tokens)
+        word_dropout = self.config.embedding.word_dropout
+        if self.training and word_dropout:  # whole tokens, scaled like dropout so the expected input is unchanged
+            keep = torch.rand(tokens.shape, device=tokens.device).ge(word_dropout).unsqueeze(-1)
+            embedded = embedded * keep / (1 - word_dropout)
         if self.token_features is not None:
             embedded = torch.cat([embedded, self.token_features(batch)], dim=-1)
         return self.encoder(self.embedding_dropout(embedded), lengths, state)
