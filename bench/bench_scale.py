@@ -39,7 +39,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def zoo_worker(rank: int, world: int, port: int, batches: int, threads: int, results) -> None:
+def zoo_worker(rank: int, world: int, port: int, batches: int, threads: int, results, precision: str = "fp32") -> None:
     """One process of the zoo's data-parallel training: the trainer `zoo train` runs."""
     import torch
     import torch.distributed as dist
@@ -54,7 +54,8 @@ def zoo_worker(rank: int, world: int, port: int, batches: int, threads: int, res
     data = examples(batches * GLOBAL_BATCH)
     model = zoo_core.create_model("lstm-classifier", vocab=VOCAB, num_classes=CLASSES, embedding__dim=EMBED,
                                   encoder__hidden_size=HIDDEN, training={"epochs": 1, "batch_size": GLOBAL_BATCH // world,
-                                                                         "clip_norm": 5.0, "bucket": False})
+                                                                         "clip_norm": 5.0, "bucket": False,
+                                                                         "precision": precision})
     group = ProcessGroup(rank, world, rank)
     fit(model, data[: GLOBAL_BATCH * 3], [], progress=False, group=group)  # warm-up
     start = time.perf_counter()
@@ -65,7 +66,7 @@ def zoo_worker(rank: int, world: int, port: int, batches: int, threads: int, res
         dist.destroy_process_group()
 
 
-def hand_written_worker(rank: int, world: int, port: int, batches: int, threads: int, results) -> None:
+def hand_written_worker(rank: int, world: int, port: int, batches: int, threads: int, results, precision="fp32") -> None:
     """The same model and global batch in plain PyTorch: nn.LSTM, DDP, AdamW, clipping."""
     import torch
     import torch.distributed as dist
@@ -111,24 +112,25 @@ def hand_written_worker(rank: int, world: int, port: int, batches: int, threads:
         dist.destroy_process_group()
 
 
-def measure(worker, world: int, batches: int, threads: int) -> float:
+def measure(worker, world: int, batches: int, threads: int, precision: str = "fp32") -> float:
     import torch.multiprocessing as mp
 
     results = mp.get_context("spawn").SimpleQueue()
-    mp.spawn(worker, args=(world, free_port(), batches, threads, results), nprocs=world, join=True)
+    mp.spawn(worker, args=(world, free_port(), batches, threads, results, precision), nprocs=world, join=True)
     return results.get()
 
 
 def throughput_table(reps: int, batches: int) -> str:
     cores = os.cpu_count() or 1
-    cases = [("zoo, 1 process x 2 threads", zoo_worker, 1, 2), ("zoo, 1 process x 1 thread", zoo_worker, 1, 1),
-             ("zoo, 2 processes x 1 thread (DDP)", zoo_worker, 2, 1),
-             ("hand-written, 1 process x 2 threads", hand_written_worker, 1, 2),
-             ("hand-written, 2 processes x 1 thread (DDP)", hand_written_worker, 2, 1)]
+    cases = [("zoo, 1 process x 2 threads", zoo_worker, 1, 2, "fp32"), ("zoo, 1 process x 1 thread", zoo_worker, 1, 1, "fp32"),
+             ("zoo, 2 processes x 1 thread (DDP)", zoo_worker, 2, 1, "fp32"),
+             ("hand-written, 1 process x 2 threads", hand_written_worker, 1, 2, "fp32"),
+             ("hand-written, 2 processes x 1 thread (DDP)", hand_written_worker, 2, 1, "fp32"),
+             ("zoo, 1 process x 2 threads, --precision bf16", zoo_worker, 1, 2, "bf16")]
     rates: dict[str, list[float]] = {name: [] for name, *_ in cases}
     for _ in range(reps):  # interleaved, so a slow moment of the machine hits every case alike
-        for name, worker, world, threads in cases:
-            rates[name].append(measure(worker, world, batches, threads))
+        for name, worker, world, threads, precision in cases:
+            rates[name].append(measure(worker, world, batches, threads, precision))
             print(f"  {name}: {rates[name][-1]:,.0f} tok/s", file=sys.stderr, flush=True)
     median = {name: statistics.median(values) for name, values in rates.items()}
     lines = [f"{cores} cores; global batch {GLOBAL_BATCH}, {batches} batches of length {LENGTH}, {reps} reps "
@@ -142,7 +144,9 @@ def throughput_table(reps: int, batches: int) -> str:
               f"| zoo DDP / hand-written DDP (2 processes) | "
               f"{median['zoo, 2 processes x 1 thread (DDP)'] / median['hand-written, 2 processes x 1 thread (DDP)']:.3f}x |",
               f"| zoo / hand-written (1 process x 2 threads) | "
-              f"{median['zoo, 1 process x 2 threads'] / median['hand-written, 1 process x 2 threads']:.3f}x |"]
+              f"{median['zoo, 1 process x 2 threads'] / median['hand-written, 1 process x 2 threads']:.3f}x |",
+              f"| zoo bf16 / zoo fp32 (1 process x 2 threads) | "
+              f"{median['zoo, 1 process x 2 threads, --precision bf16'] / median['zoo, 1 process x 2 threads']:.2f}x |"]
     return "\n".join(lines)
 
 

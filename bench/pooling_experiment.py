@@ -6,7 +6,7 @@ after every run, so a cut-off experiment keeps what it finished); then the table
 docs/results.md (between the pooling markers) and a picture of attention weights for three dev
 sentences are generated from that JSON.
 
-    flock /tmp/zoo-heavy.lock .venv/bin/python bench/pooling_experiment.py
+    flock /tmp/zoo-heavy.lock .venv/bin/python bench/pooling_experiment.py --workers 2
     .venv/bin/python bench/pooling_experiment.py --render-only   # docs from the JSON alone
 """
 from __future__ import annotations
@@ -30,36 +30,50 @@ SETTINGS = {
     "embedding": {"dim": 200, "dropout": 0.5},
     "encoder": {"hidden_size": 128},
     "head": {"dropout": 0.5},
-    "training": {"epochs": 6, "patience": 2, "batch_size": 32, "lr": 2e-3, "weight_decay": 0.01},
+    "training": {"epochs": 15, "patience": 3, "batch_size": 32, "lr": 2e-3, "weight_decay": 0.01},
 }
 BEGIN, END = "<!-- pooling-experiment:begin -->", "<!-- pooling-experiment:end -->"
 
 
 def run_experiment(args) -> dict:
+    """Every (pooling, seed) run not yet in the JSON; ``--workers`` runs go at once, one process each."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    results = load_results() if args.resume else {"settings": SETTINGS, "architecture": ARCHITECTURE, "runs": []}
+    results["max_minutes"], results["workers"] = args.max_minutes, args.workers
+    done = {(run["pooling"], run["seed"]) for run in results["runs"]}
+    todo = [(pooling, seed) for pooling in args.poolers for seed in args.seeds if (pooling, seed) not in done]
+    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(train_one, pooling, seed, args.seeds[0], args.max_minutes, str(args.data), args.threads)
+                   for pooling, seed in todo]
+        for future in as_completed(futures):
+            run = future.result()
+            results["runs"].append(run)
+            results["runs"].sort(key=lambda r: (POOLERS.index(r["pooling"]), r["seed"]))
+            write_results(results)
+            print(json.dumps(run), file=sys.stderr, flush=True)
+    return results
+
+
+def train_one(pooling: str, seed: int, first_seed: int, max_minutes: float, data: str, threads: int) -> dict:
+    """One training run (in a worker process): the row of the results JSON."""
+    import torch
+
     from zoo_core.api import train
     from zoo_core.config import merge_config
 
-    results = load_results() if args.resume else {"settings": SETTINGS, "architecture": ARCHITECTURE, "runs": []}
-    results["max_minutes"] = args.max_minutes
-    done = {(run["pooling"], run["seed"]) for run in results["runs"]}
-    for pooling in args.poolers:
-        for seed in args.seeds:
-            if (pooling, seed) in done:
-                continue
-            overrides = merge_config(SETTINGS, {"head": {"pooling": pooling},
-                                                "training": {"seed": seed, "max_minutes": args.max_minutes}})
-            save_as = f"rt-bilstm-{pooling}-seed{seed}" if pooling == "attention" and seed == args.seeds[0] else None
-            started = time.monotonic()
-            model = train(ARCHITECTURE, str(args.data), out=save_as, force=True, overrides=overrides, progress=False)
-            summary = model.training_summary
-            run = {"pooling": pooling, "seed": seed, "dev_accuracy": summary["best_value"],
-                   "test_accuracy": summary["test"]["accuracy"], "best_epoch": summary["best_epoch"],
-                   "epochs": summary["epochs"], "stopped": summary["stopped"],
-                   "seconds": round(time.monotonic() - started, 1), "model": save_as}
-            results["runs"].append(run)
-            write_results(results)
-            print(json.dumps(run), file=sys.stderr)
-    return results
+    torch.set_num_threads(threads)
+    overrides = merge_config(SETTINGS, {"head": {"pooling": pooling},
+                                        "training": {"seed": seed, "max_minutes": max_minutes}})
+    save_as = f"rt-bilstm-{pooling}-seed{seed}" if pooling == "attention" and seed == first_seed else None
+    started = time.monotonic()
+    model = train(ARCHITECTURE, data, out=save_as, force=True, overrides=overrides, progress=False)
+    summary = model.training_summary
+    return {"pooling": pooling, "seed": seed, "dev_accuracy": summary["best_value"],
+            "test_accuracy": summary["test"]["accuracy"], "best_epoch": summary["best_epoch"],
+            "epochs": summary["epochs"], "stopped": summary["stopped"],
+            "seconds": round(time.monotonic() - started, 1), "model": save_as}
 
 
 def load_results() -> dict:
@@ -125,7 +139,7 @@ For scale: Kim (2014) reports 81.5% with pretrained word2vec vectors and 76.1% w
 Reproduce (about {sum(r['seconds'] for r in results['runs']) / 60:.0f} minutes here):
 
 ```
-flock /tmp/zoo-heavy.lock .venv/bin/python bench/pooling_experiment.py --max-minutes {results.get('max_minutes')}
+flock /tmp/zoo-heavy.lock .venv/bin/python bench/pooling_experiment.py --max-minutes {results.get('max_minutes')} --workers {results.get('workers', 1)}
 ```
 
 One run of the table by hand (pooling `max`, seed 0):
@@ -179,6 +193,7 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=1.5, help="time budget of each training run")
     parser.add_argument("--resume", action="store_true", help="keep the runs already in the JSON")
     parser.add_argument("--render-only", action="store_true", help="only regenerate the docs from the JSON")
+    parser.add_argument("--workers", type=int, default=1, help="runs at once, one process each (one per core)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (on a shared 2-core machine one thread avoids OpenMP stalls)")
     args = parser.parse_args()
