@@ -25,7 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-VOCAB, EMBED, HIDDEN, LENGTH, CLASSES, GLOBAL_BATCH = 10_000, 128, 256, 50, 2, 64
+from bench_classifier import CLASSES, EMBED, HIDDEN, LENGTH, VOCAB  # the same model sizes
+
+GLOBAL_BATCH = 64
 
 
 def examples(count: int) -> list[tuple[list[int], int]]:
@@ -67,25 +69,17 @@ def zoo_worker(rank: int, world: int, port: int, batches: int, threads: int, res
 
 
 def hand_written_worker(rank: int, world: int, port: int, batches: int, threads: int, results, precision="fp32") -> None:
-    """The same model and global batch in plain PyTorch: nn.LSTM, DDP, AdamW, clipping."""
+    """The same model and global batch in plain PyTorch: bench_classifier.py's model and loop
+    (nn.LSTM, AdamW, clipping), wrapped in DDP."""
     import torch
     import torch.distributed as dist
     from torch import nn
 
-    class Classifier(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embedding = nn.Embedding(VOCAB, EMBED, padding_idx=0)
-            self.lstm = nn.LSTM(EMBED, HIDDEN, batch_first=True)
-            self.output = nn.Linear(HIDDEN, CLASSES)
-
-        def forward(self, tokens):
-            _, (hidden, _) = self.lstm(self.embedding(tokens))
-            return self.output(hidden[-1])
+    from bench_classifier import HandWritten, baseline_epoch
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = Classifier()
+    model = HandWritten()
     if world > 1:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
         model = nn.parallel.DistributedDataParallel(model)
@@ -94,18 +88,9 @@ def hand_written_worker(rank: int, world: int, port: int, batches: int, threads:
     per_process = GLOBAL_BATCH // world
     mine = [data[i:i + per_process] for i in range(rank * per_process, len(data), GLOBAL_BATCH)]
     tensors = [(torch.tensor([e[0] for e in b]), torch.tensor([e[1] for e in b])) for b in mine]
-
-    def epoch(batches_):
-        for tokens, labels in batches_:
-            loss = nn.functional.cross_entropy(model(tokens), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-
-    epoch(tensors[:3])
+    baseline_epoch(model, optimizer, tensors[:3])  # warm-up
     start = time.perf_counter()
-    epoch(tensors)
+    baseline_epoch(model, optimizer, tensors)
     if rank == 0:
         results.put(len(data) * LENGTH / (time.perf_counter() - start))
     if world > 1:

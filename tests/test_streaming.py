@@ -27,8 +27,8 @@ def labelled_jsonl(tmp_path):
 
 def test_streamed_splits_are_the_loaded_splits(labelled_jsonl):
     loaded = split_examples(read_classification(labelled_jsonl))
-    for folds, expected in (((0, 1, 2, 3, 4, 5, 6, 7), loaded.train), ((8,), loaded.valid), ((9,), loaded.test)):
-        streamed = list(StreamedExamples(str(labelled_jsonl), None, "text", "label", folds))
+    for split, expected in (("train", loaded.train), ("valid", loaded.valid), ("test", loaded.test)):
+        streamed = list(StreamedExamples(str(labelled_jsonl), None, "text", "label", split))
         assert [(e.text, e.label) for e in streamed] == [(e.text, e.label) for e in expected]
 
 
@@ -43,7 +43,7 @@ def test_streamed_tsv_and_csv_match_loading(tmp_path, suffix):
 
 
 def test_process_shards_are_disjoint_and_cover_the_split(labelled_jsonl):
-    whole = StreamedExamples(str(labelled_jsonl), None, "text", "label", (0, 1, 2, 3, 4, 5, 6, 7))
+    whole = StreamedExamples(str(labelled_jsonl), None, "text", "label", "train")
     shards = [list(whole.shard(rank, 3)) for rank in range(3)]
     sources = [e.source for shard in shards for e in shard]
     assert len(sources) == len(set(sources)) == len(list(whole))

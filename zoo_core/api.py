@@ -91,9 +91,7 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
 
     setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
     config = resolve_config(architecture, {**(overrides_from_kwargs(setting_kwargs)), **(overrides or {})}, config_file)
-    target = model_path(out) if out else None
-    if target is not None and target.exists() and not force:
-        raise ZooError(f"model '{out}' already exists at {target}; pick another --out or add --force to replace it")
+    target = writable_target(out, force)
     owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
     group, device = distributed.start(config.training.device)  # one process unless torchrun started several
     with distributed.peer_failures_as_errors(group):
@@ -134,6 +132,14 @@ def _train(architecture, config, data, target, group, device, progress, options)
     if target is not None and group.is_main:  # one model file, however many processes trained it
         model.save(target)
     return model
+
+
+def writable_target(out: Optional[str], force: bool) -> Optional[Path]:
+    """Where ``--out`` saves the model; an existing model there is an error unless ``force``."""
+    target = model_path(out) if out else None
+    if target is not None and target.exists() and not force:
+        raise ZooError(f"model '{out}' already exists at {target}; pick another --out or add --force to replace it")
+    return target
 
 
 def describe_size(examples) -> str:

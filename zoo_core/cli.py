@@ -212,15 +212,12 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
     if not nproc_per_node and (nnodes > 1 or rdzv_endpoint):
         raise ZooError("--nnodes/--rdzv-endpoint launch processes; add --nproc-per-node N (processes per machine)")
     if nproc_per_node and "TORCHELASTIC_RUN_ID" not in os.environ:
-        from zoo_core.api import resolve_config
+        from zoo_core.api import resolve_config, writable_target
         from zoo_core.distributed import launch
 
-        resolve_config(architecture, overrides, file_config)  # a bad config is one line here, not one per process
-        if out and not force:
-            from zoo_core.store import model_path
-
-            if model_path(out).exists():
-                raise ZooError(f"model '{out}' already exists at {model_path(out)}; pick another --out or add --force")
+        # A bad config or an existing model is one line here, not one per process.
+        resolve_config(architecture, overrides, file_config)
+        writable_target(out, force)
         launch(forwarded_arguments(click.get_current_context()), nproc_per_node, nnodes, rdzv_endpoint, rdzv_id)
         return  # rank 0 printed the result (and drew any --plot)
     model = train_model(architecture, data, out=out, force=force, overrides=overrides, config_file=file_config,

@@ -91,10 +91,9 @@ def start(device_name: str) -> tuple[ProcessGroup, torch.device]:
     """Join the process group when torchrun started several processes; return it and this process's device."""
     from zoo_core.training import select_device
 
-    group = from_environment()
+    group, device = from_environment(), select_device(device_name)
     if not group.active:
-        return group, select_device(device_name)
-    device = select_device(device_name)
+        return group, device
     if device.type == "cuda":
         device = torch.device("cuda", group.local_rank)  # one GPU per process
         torch.cuda.set_device(device)

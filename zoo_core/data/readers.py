@@ -348,14 +348,19 @@ def split_examples(examples, valid=None, test=None) -> Splits:
     """
     splits = Splits(valid=list(valid) if valid is not None else [], test=list(test) if test is not None else [])
     for ex in examples:
-        fold = ex.index % 10
-        if fold == 9 and test is None:
-            splits.test.append(ex)
-        elif fold == 8 and valid is None:
-            splits.valid.append(ex)
-        else:
-            splits.train.append(ex)
+        getattr(splits, rule_split(ex.index, valid_given=valid is not None, test_given=test is not None)).append(ex)
     return splits
+
+
+def rule_split(index: int, valid_given: bool = False, test_given: bool = False) -> str:
+    """The split an example's index falls in: `index % 10 == 9` test, `== 8` valid, else train; a split
+    given as its own file takes nothing from this one."""
+    fold = index % 10
+    if fold == 9 and not test_given:
+        return "test"
+    if fold == 8 and not valid_given:
+        return "valid"
+    return "train"
 
 
 STREAM_FORMATS = ("csv", "tsv", "jsonl")

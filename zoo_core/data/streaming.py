@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Optional
 
-from zoo_core.data.readers import TextExample, stream_classification
+from zoo_core.data.readers import TextExample, rule_split, stream_classification
 
 COUNTER_FLOOR = 200_000  # distinct tokens a bounded counter may hold before it prunes
 
@@ -16,23 +16,26 @@ COUNTER_FLOOR = 200_000  # distinct tokens a bounded counter may hold before it 
 class StreamedExamples:
     """One split of a csv/tsv/jsonl file, re-read from disk on every pass.
 
-    ``folds`` picks examples by the fixed split rule on ``index % 10`` (9 test, 8 valid, the rest
-    train); None keeps every example (a file given with --valid/--test). ``rank``/``world_size`` keep every
-    world_size-th example, so processes of a distributed run read disjoint shares.
+    ``split`` ("train", "valid" or "test") picks examples by `rule_split`, as loading does, with
+    ``valid_given``/``test_given`` when those splits are files of their own; None keeps every example
+    (a file given with --valid/--test). ``rank``/``world_size`` keep every world_size-th example, so
+    processes of a distributed run read disjoint shares.
     """
 
     path: str
     format: Optional[str]
     text_field: str
     label_field: Optional[str]
-    folds: Optional[tuple[int, ...]] = None
+    split: Optional[str] = None
+    valid_given: bool = False
+    test_given: bool = False
     rank: int = 0
     world_size: int = 1
 
     def __iter__(self) -> Iterator[TextExample]:
-        folds, kept = self.folds, 0
+        kept = 0
         for example in stream_classification(self.path, self.format, self.text_field, self.label_field):
-            if folds is not None and example.index % 10 not in folds:
+            if self.split and rule_split(example.index, self.valid_given, self.test_given) != self.split:
                 continue
             if kept % self.world_size == self.rank:
                 yield example

@@ -46,16 +46,13 @@ class ClassifyTask(TaskRunner):
 
     def stream_splits(self, options: DataOptions) -> Splits:
         """Splits that read the file lazily on each pass (training.stream): the same split rule, by index."""
-        from zoo_core.data.streaming import StreamedExamples
-
-        def stream(path, folds=None):
+        def stream(path, split=None):
             return StreamedExamples(str(path), options.format, options.text_field or "text",
-                                    options.label_field or "label", folds)
+                                    options.label_field or "label", split, bool(options.valid), bool(options.test))
 
-        train_folds = tuple(f for f in range(10) if not (f == 8 and not options.valid) and not (f == 9 and not options.test))
-        return Splits(stream(options.path, train_folds),
-                      stream(options.valid) if options.valid else stream(options.path, (8,)),
-                      stream(options.test) if options.test else stream(options.path, (9,)))
+        return Splits(stream(options.path, "train"),
+                      stream(options.valid) if options.valid else stream(options.path, "valid"),
+                      stream(options.test) if options.test else stream(options.path, "test"))
 
     def tokens(self, text: str) -> list[str]:
         tokenizer = self.config.tokenizer
