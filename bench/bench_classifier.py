@@ -1,7 +1,7 @@
 """Training throughput of `lstm-classifier` through the zoo against a hand-written PyTorch loop.
 
 Same model sizes (vocab 10k, embedding 128, hidden 256, 2 classes), AdamW, gradient clipping,
-batch 32, length 50, CPU. The zoo side runs its real trainer (`zoo_core.training.fit`) over
+batch 32, length 50, CPU. The zoo side runs its real trainer (`zoo_core.training.loop.fit`) over
 encoded examples; the baseline gets ready-made batch tensors. Repetitions are interleaved and
 the ratio is the median of per-repetition ratios.
 
@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 import zoo_core
-from zoo_core.training import fit
+from zoo_core.training.loop import fit
 
 VOCAB, EMBED, HIDDEN, BATCH, LENGTH, CLASSES = 10_000, 128, 256, 32, 50, 2
 

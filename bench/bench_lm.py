@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import zoo_core as zoo
-from zoo_core.vocab import Vocab
+from zoo_core.data.vocab import Vocab
 
 BATCH, CHUNK, EMBEDDING, HIDDEN, VOCAB = 32, 128, 64, 512, 65
 

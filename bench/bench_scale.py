@@ -4,7 +4,7 @@ corpus against loading it whole.
 
 Throughput: `lstm-classifier` sizes as bench_classifier.py (vocab 10k, embedding 128, hidden 256,
 length 50), the same global batch of 64 everywhere (one process: 64; two: 32 each). The zoo side runs
-its real trainer (`zoo_core.training.fit` with a ProcessGroup, as `zoo train --nproc-per-node 2`
+its real trainer (`zoo_core.training.loop.fit` with a ProcessGroup, as `zoo train --nproc-per-node 2`
 does); the baseline is nn.LSTM in DistributedDataParallel over ready-made tensors.
 
 Memory: `zoo train word-lstm-lm` on the generated corpus, with and without --stream, each in its own
@@ -47,8 +47,8 @@ def zoo_worker(rank: int, world: int, port: int, batches: int, threads: int, res
     import torch.distributed as dist
 
     import zoo_core
-    from zoo_core.distributed import ProcessGroup
-    from zoo_core.training import fit
+    from zoo_core.training.distributed import ProcessGroup
+    from zoo_core.training.loop import fit
 
     torch.set_num_threads(threads)
     if world > 1:
@@ -73,9 +73,8 @@ def hand_written_worker(rank: int, world: int, port: int, batches: int, threads:
     (nn.LSTM, AdamW, clipping), wrapped in DDP."""
     import torch
     import torch.distributed as dist
-    from torch import nn
-
     from bench_classifier import HandWritten, baseline_epoch
+    from torch import nn
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)

@@ -19,8 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from zoo_core.api import create_model
-from zoo_core.vocab import Vocab
+from zoo_core.data.vocab import Vocab
+from zoo_core.workflows import create_model
 
 VOCAB, EMBED, ENC_HIDDEN, DEC_HIDDEN, ATTN, BATCH, LENGTH = 8000, 128, 256, 256, 256, 64, 20
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from zoo_core.store import metrics_path, model_path
+from zoo_core.io.store import metrics_path, model_path
 
 
 def main() -> None:

@@ -60,8 +60,8 @@ def train_one(pooling: str, seed: int, first_seed: int, max_minutes: float, data
     """One training run (in a worker process): the row of the results JSON."""
     import torch
 
-    from zoo_core.api import train
-    from zoo_core.config import merge_config
+    from zoo_core.config.overrides import merge_config
+    from zoo_core.workflows import train
 
     torch.set_num_threads(threads)
     overrides = merge_config(SETTINGS, {"head": {"pooling": pooling},
@@ -175,9 +175,9 @@ def write_doc(results: dict) -> None:
 
 def draw_attention(results: dict, data: Path) -> None:
     """Weights of the saved attention model on three dev sentences (short enough to read)."""
-    from zoo_core.artifacts import load_model
     from zoo_core.data.readers import read_classification, split_examples
-    from zoo_core.explain import explain, write_png
+    from zoo_core.modeling.loading import load_model
+    from zoo_core.tasks.explain import explain, write_png
 
     saved = [r["model"] for r in results["runs"] if r["pooling"] == "attention" and r.get("model")]
     if not saved:

@@ -5,7 +5,7 @@ Usage: python bench/tagging_oov.py MODEL TRAIN TEST  (columns as the model was t
 import json
 import sys
 
-from zoo_core.artifacts import load_model
+from zoo_core.modeling.loading import load_model
 
 store_name, train_path, test_path = sys.argv[1:4]
 model = load_model(store_name)

@@ -2,7 +2,7 @@
 import json
 import sys
 
-from zoo_core.artifacts import load_model
+from zoo_core.modeling.loading import load_model
 
 store_name, name, architecture, minutes, arguments = sys.argv[1:6]
 model = load_model(store_name)

@@ -1,6 +1,5 @@
 """Model files: save, load by name in a new process, and clear errors for bad files."""
 import json
-import struct
 import subprocess
 import sys
 
@@ -8,9 +7,9 @@ import pytest
 import torch
 
 import zoo_core
-from zoo_core.artifacts import load_model
 from zoo_core.errors import ArtifactError, UnknownNameError
-from zoo_core.store import model_path
+from zoo_core.io.store import model_path
+from zoo_core.modeling.loading import load_model
 
 TEXTS = ["the plot was dull but the acting was superb", "not good at all", "a film"]
 
@@ -30,7 +29,7 @@ def test_saved_model_predicts_the_same_in_a_new_process(trained, zoo_home):
 
 
 def test_metadata_records_everything(trained):
-    from zoo_core.store import read_header
+    from zoo_core.io.store import read_header
 
     metadata = read_header(model_path("tiny"))["__metadata__"]
     assert metadata["format"] == "pt"
@@ -70,7 +69,8 @@ def test_foreign_safetensors_file(tmp_path):
 
 def test_weights_that_do_not_fit_the_config(trained, tmp_path):
     from safetensors.torch import load_file, save_file
-    from zoo_core.store import read_header
+
+    from zoo_core.io.store import read_header
 
     path = model_path("tiny")
     metadata = read_header(path)["__metadata__"]
@@ -85,7 +85,8 @@ def test_weights_that_do_not_fit_the_config(trained, tmp_path):
 
 def test_missing_plugin_names_the_package(trained, tmp_path):
     from safetensors.torch import load_file, save_file
-    from zoo_core.store import read_header
+
+    from zoo_core.io.store import read_header
 
     metadata = read_header(model_path("tiny"))["__metadata__"]
     plugins = json.loads(metadata["zoo.plugins"])

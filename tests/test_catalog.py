@@ -2,8 +2,9 @@
 import json
 
 from conftest import REPO
-from zoo_core.catalog import build_catalog, check_catalog
-from zoo_core.registry import get_registry
+
+from tools.registry_catalog import build_catalog, check_catalog
+from zoo_core.extension.registry import get_registry
 
 
 def test_registry_json_is_in_sync():

@@ -3,7 +3,6 @@ a non-zero exit, no traceback, nothing overwritten."""
 import json
 
 import pytest
-
 from conftest import TINY, run_zoo
 
 
@@ -114,6 +113,6 @@ def test_info_shows_config_schema_and_parameters():
 
 
 def test_version():
-    from zoo_core import __version__
+    from zoo_core._version import __version__
 
     assert run_zoo("--version").stdout.strip().endswith(__version__)

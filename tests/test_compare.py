@@ -9,10 +9,10 @@ import sys
 import time
 
 import pytest
-
 from conftest import run_zoo
-from zoo_core.compare import parse_grid, plan_runs, summarize
+
 from zoo_core.errors import ZooError
+from zoo_core.experiments.compare import parse_grid, plan_runs, summarize
 
 TINY_SET = ["--set", "embedding.dim=8", "--set", "training.epochs=2", "--set", "training.batch_size=64"]
 
@@ -97,7 +97,7 @@ def test_killed_comparison_resumes_without_rerunning_finished_rows(sentiment_dir
 
 
 def test_resuming_with_other_data_or_budget_is_refused(sentiment_dir, tmp_path):
-    from zoo_core.compare import Comparison, write_results
+    from zoo_core.experiments.compare import Comparison, write_results
 
     out = tmp_path / "cmp"
     write_results(out, {"data": "elsewhere", "budget_minutes": None, "data_options": {}, "set": {}}, [])

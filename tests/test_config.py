@@ -1,9 +1,9 @@
 """Configs: defaults, --set overrides, tagged unions and one-line errors."""
 import pytest
 
-from zoo_core.config import parse_set_options
+from zoo_core.config.overrides import parse_set_options
 from zoo_core.errors import ConfigError, UnknownNameError
-from zoo_core.registry import get_registry
+from zoo_core.extension.registry import get_registry
 
 
 def test_set_values_parse_as_json_else_string():
@@ -56,8 +56,8 @@ def test_bad_set_syntax():
 
 
 def test_config_file_toml(tmp_path):
-    from zoo_core.api import resolve_config
-    from zoo_core.config import read_config_file
+    from zoo_core.config.overrides import read_config_file
+    from zoo_core.workflows import resolve_config
 
     path = tmp_path / "c.toml"
     path.write_text("[encoder]\nhidden_size = 32\n[training]\nepochs = 2\n")
@@ -66,7 +66,7 @@ def test_config_file_toml(tmp_path):
 
 
 def test_config_file_bad_json_names_line(tmp_path):
-    from zoo_core.config import read_config_file
+    from zoo_core.config.overrides import read_config_file
 
     path = tmp_path / "c.json"
     path.write_text('{\n "encoder": {\n "hidden_size": ,\n}}')

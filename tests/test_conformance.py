@@ -1,7 +1,7 @@
 """Every first-party component and architecture passes the conformance kit, one test per check."""
 from pathlib import Path
 
-from zoo_core.registry import get_registry
+from zoo_core.extension.registry import get_registry
 from zoo_core.testing import parametrize_with_checks, repository_targets
 
 REPO = Path(__file__).resolve().parents[1]

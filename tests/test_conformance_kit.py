@@ -6,12 +6,12 @@ import torch
 from pydantic import BaseModel, Field
 from torch import nn
 
-import zoo_core.registry
+import zoo_core.extension.registry
 from zoo_core import Architecture, Component
-from zoo_core.config import StrictConfig
-from zoo_core.interfaces import Encoder, EncoderOutput, last_real_state, lengths_to_mask
-from zoo_core.plugins import PluginInfo
-from zoo_core.registry import Registry
+from zoo_core.config.sections import StrictConfig
+from zoo_core.extension.discovery import PluginInfo
+from zoo_core.extension.registry import Registry
+from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state, lengths_to_mask
 from zoo_core.testing import ConformanceError, check_conformance, checks_for, parametrize_with_checks
 
 
@@ -75,7 +75,7 @@ def registry(monkeypatch):
         registry._add_architecture(Architecture(f"{name}-classifier", "classify", "test",
                                                 {"encoder": {"type": name}, "head": {"type": "classify"}}), info)
     registry._add_component(Component("encoder", "loose", LooseConfig, f"{__name__}:ProjectionEncoder"), info)
-    monkeypatch.setattr(zoo_core.registry, "_REGISTRY", registry)
+    monkeypatch.setattr(zoo_core.extension.registry, "_REGISTRY", registry)
     return registry
 
 

@@ -1,6 +1,7 @@
 """Data-parallel training (torchrun + gloo on this CPU), mixed precision and gradient accumulation."""
 from __future__ import annotations
 
+import importlib
 import json
 import textwrap
 from pathlib import Path
@@ -33,8 +34,8 @@ def test_two_processes_match_one_process_on_the_same_global_batch(tmp_path, sent
     assert written == ["ddp.metrics.jsonl", "ddp.safetensors"]  # rank 0 alone wrote the model and metrics
     distributed, single = weights(two / "models" / "ddp.safetensors"), weights(one / "models" / "single.safetensors")
 
-    from zoo_core.api import create_model
-    from zoo_core.artifacts import load_model
+    from zoo_core.modeling.loading import load_model
+    from zoo_core.workflows import create_model
 
     start = create_model("lstm-classifier", vocabs=load_model(str(one / "models" / "single.safetensors")).vocabs,
                          embedding__dim=16, encoder__hidden_size=16, training__seed=3).state_dict()
@@ -56,9 +57,9 @@ FAILING_PLUGIN = '''
     from typing import Literal
 
     from zoo_core import Architecture, Component, hookimpl
-    from zoo_core.config import StrictConfig
+    from zoo_core.config.sections import StrictConfig
     from zoo_core.errors import ZooError
-    from zoo_core.interfaces import Encoder, EncoderOutput
+    from zoo_core.modeling.interfaces import Encoder, EncoderOutput
 
 
     class FailingConfig(StrictConfig):
@@ -130,7 +131,7 @@ def test_machines_without_processes_per_machine_is_one_line(sentiment_dir):
 def test_forwarded_arguments_keep_the_command_and_drop_launcher_flags():
     import click
 
-    from zoo_core.cli import forwarded_arguments, train
+    from zoo_core.cli.training import forwarded_arguments, train
 
     args = ["lstm-classifier", "--data", "d", "--set", "a=1", "--set", "b=2", "--quiet", "--nproc-per-node", "2",
             "--precision", "bf16", "--rdzv-id", "job"]
@@ -143,7 +144,7 @@ def test_forwarded_arguments_keep_the_command_and_drop_launcher_flags():
     assert "--nproc-per-node" not in forwarded and "--rdzv-id" not in forwarded and "--nnodes" not in forwarded
 
 
-@pytest.mark.skipif(not __import__("zoo_core.precision").precision.cpu_has_native_bf16(),
+@pytest.mark.skipif(not importlib.import_module("zoo_core.training.precision").cpu_has_native_bf16(),
                     reason="this CPU has no native bfloat16")
 def test_bf16_on_cpu_trains_saves_and_records_precision(zoo_home, sentiment_dir):
     ran = run_zoo("train", "lstm-classifier", "--data", str(sentiment_dir), "--set", "embedding.dim=16",
@@ -152,7 +153,7 @@ def test_bf16_on_cpu_trains_saves_and_records_precision(zoo_home, sentiment_dir)
     rows = [json.loads(line) for line in (zoo_home / "models" / "half.metrics.jsonl").read_text().splitlines()]
     assert [row["precision"] for row in rows] == ["bf16", "bf16"]
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
-    from zoo_core.artifacts import load_model
+    from zoo_core.modeling.loading import load_model
 
     model = load_model("half")
     assert model.config.training.precision == "bf16"
@@ -161,8 +162,8 @@ def test_bf16_on_cpu_trains_saves_and_records_precision(zoo_home, sentiment_dir)
 
 
 def test_bf16_on_a_cpu_without_it_is_one_clear_line(monkeypatch):
-    from zoo_core import precision
     from zoo_core.errors import ConfigError
+    from zoo_core.training import precision
 
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
     with pytest.raises(ConfigError, match=r"no native bfloat16 \(avx512_bf16 or AMX\).*use --precision fp32"):
@@ -179,7 +180,7 @@ def test_fp16_on_cpu_is_refused_by_the_cli(sentiment_dir):
 
 
 def test_accumulation_takes_one_optimizer_step_per_k_batches(sentiment_dir):
-    from zoo_core.api import train
+    from zoo_core.workflows import train
 
     steps = {}
     for accumulate in (1, 3):

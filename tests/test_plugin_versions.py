@@ -3,15 +3,15 @@ import json
 import warnings
 
 import pytest
+from conftest import run_zoo
 
 import zoo_core
-import zoo_core.registry
-from zoo_core.artifacts import FORMAT_VERSION, load_model
+import zoo_core.extension.registry
 from zoo_core.errors import ArtifactError
-from zoo_core.plugins import PluginInfo
-from zoo_core.store import read_header
-
-from conftest import run_zoo
+from zoo_core.extension.discovery import PluginInfo
+from zoo_core.io.artifacts import FORMAT_VERSION
+from zoo_core.io.store import read_header
+from zoo_core.modeling.loading import load_model
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_metadata_records_format_and_each_plugin_with_its_version(saved):
     assert set(plugins) == {"core", "recurrent"}
     assert plugins["recurrent"]["distribution"] == "zoo-recurrent"
     assert plugins["recurrent"]["entry_point"] == "zoo_recurrent.plugin"
-    assert plugins["recurrent"]["version"] == zoo_core.registry.get_registry().plugins["recurrent"].version
+    assert plugins["recurrent"]["version"] == zoo_core.extension.registry.get_registry().plugins["recurrent"].version
     assert {"encoder:gru", "architecture:gru-classifier"} <= set(plugins["recurrent"]["provides"])
     assert {"head:classify", "pooler:last", "task:classify"} <= set(plugins["core"]["provides"])
 
@@ -82,10 +82,10 @@ def test_component_missing_from_an_older_installed_plugin_says_upgrade(saved, tm
 
 
 def test_plugin_that_fails_to_import_is_named(saved, tmp_path, monkeypatch):
-    registry = zoo_core.registry.Registry.from_plugins()
+    registry = zoo_core.extension.registry.Registry.from_plugins()
     registry.plugins["fancy"] = PluginInfo("fancy", "zoo-fancy", "1.0", "zoo_fancy.plugin",
                                            errors=["failed to import zoo_fancy.plugin: ImportError: no torch_scatter"])
-    monkeypatch.setattr(zoo_core.registry, "_REGISTRY", registry)
+    monkeypatch.setattr(zoo_core.extension.registry, "_REGISTRY", registry)
     path = edited(saved, tmp_path, lambda plugins: plugins.append(
         {"plugin": "fancy", "distribution": "zoo-fancy", "version": "1.0", "provides": ["encoder:fancy"]}))
     with pytest.raises(ArtifactError, match="needs plugin 'fancy', which is installed but failed to load "

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import zoo_core.reference as reference
+import zoo_core.experiments.reference_results as reference
 from zoo_core.cli import main
-from zoo_core.compare import RunSpec, write_results
+from zoo_core.experiments.compare import RunSpec, write_results
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,11 +72,11 @@ def test_list_results_shows_the_reference_result(tmp_path, monkeypatch):
 
 
 def test_committed_results_match_registry_json_and_docs():
-    """The sync test: `zoo registry` regenerates both from results/; nothing may drift."""
+    """The sync test: `python -m tools.registry` regenerates both from results/; nothing may drift."""
     expected = reference.reference_results(REPO)
     catalog = json.loads((REPO / "registry.json").read_text())
     stored = {a["name"]: a.get("results") for a in catalog["architectures"]}
     for name, entry in expected.items():
-        assert stored.get(name) == entry, f"registry.json results of {name} are stale; run `zoo registry`"
+        assert stored.get(name) == entry, f"registry.json results of {name} are stale; run `python -m tools.registry`"
     assert not {n for n, r in stored.items() if r and n not in expected}, "registry.json has results with no source"
     assert reference.sync_results_docs(REPO, check=True) is None

@@ -1,6 +1,6 @@
 """The registry: listing, filtering and natural sort."""
 from zoo_core import list_models
-from zoo_core.registry import natural_key
+from zoo_core.extension.registry import natural_key
 
 
 def test_list_models_filters_by_pattern_and_task():

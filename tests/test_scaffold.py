@@ -4,12 +4,11 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_zoo
-from zoo_core.scaffold import render_plugin
+
+from zoo_core.cli.scaffold import render_plugin
 
 EXAMPLE = REPO / "docs" / "examples" / "zoo-causal-conv"
 GUIDE = REPO / "docs" / "plugins.md"
@@ -62,15 +61,15 @@ def test_guide_code_is_copied_from_the_example():
 @pytest.mark.parametrize("target", ["encoder:causal-conv", "causal-conv-classifier"])
 def test_guide_example_passes_the_kit(target, monkeypatch):
     """The guide's example, registered from its source folder, passes the conformance kit."""
-    import zoo_core.registry
-    from zoo_core.plugins import PluginInfo
+    import zoo_core.extension.registry
+    from zoo_core.extension.discovery import PluginInfo
     from zoo_core.testing import check_conformance
 
     monkeypatch.syspath_prepend(str(EXAMPLE))
     plugin = __import__("zoo_causal_conv.plugin", fromlist=["plugin"])
-    registry = zoo_core.registry.Registry.from_plugins()
+    registry = zoo_core.extension.registry.Registry.from_plugins()
     info = registry.plugins["causal-conv"] = PluginInfo("causal-conv", "zoo-causal-conv", "0.1.0", "zoo_causal_conv.plugin")
     plugin.register_components(register=lambda item: registry._add_component(item, info))
     plugin.register_architectures(register=lambda item: registry._add_architecture(item, info))
-    monkeypatch.setattr(zoo_core.registry, "_REGISTRY", registry)
+    monkeypatch.setattr(zoo_core.extension.registry, "_REGISTRY", registry)
     check_conformance(target)

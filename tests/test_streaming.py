@@ -90,7 +90,7 @@ def test_windows_cover_everything_in_order():
 
 
 def test_streamed_training_matches_loaded_vocabulary_and_learns(labelled_jsonl):
-    from zoo_core.api import train
+    from zoo_core.workflows import train
 
     settings = dict(progress=False, embedding__dim=16, encoder__hidden_size=16, training__epochs=4,
                     training__lr=0.01, training__shuffle_buffer=64)
@@ -102,8 +102,8 @@ def test_streamed_training_matches_loaded_vocabulary_and_learns(labelled_jsonl):
 
 
 def test_stream_evaluation_equals_list_evaluation(labelled_jsonl, monkeypatch):
-    from zoo_core.api import create_model
     from zoo_core.tasks import classify
+    from zoo_core.workflows import create_model
 
     model = create_model("lstm-classifier", vocab=["<pad>", "<unk>", "great", "dull"], num_classes=2,
                          embedding__dim=8, encoder__hidden_size=8)

@@ -12,6 +12,7 @@ from zoo_core.data.synthetic import (
     write_sentiment_files,
 )
 
+
 def word_count_label(text):
     """The naive rule: more positive than negative words means positive."""
     words = text.split()

@@ -6,7 +6,7 @@ import sys
 import time
 
 import zoo_core
-from zoo_core.store import read_header
+from zoo_core.io.store import read_header
 
 
 def test_ctrl_c_keeps_the_model(sentiment_dir, zoo_home):
@@ -52,7 +52,7 @@ def test_create_model_api():
 def test_word_dropout_drops_whole_tokens_in_training_only():
     import torch
 
-    from zoo_core.api import create_model
+    from zoo_core.workflows import create_model
 
     model = create_model("lstm-classifier", vocab=50, embedding__dim=6, encoder__hidden_size=4,
                          embedding__word_dropout=0.5)

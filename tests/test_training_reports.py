@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conftest import TINY, run_zoo
 
 from zoo_core.cli import main
-from zoo_core.compare import RunSpec, write_results
+from zoo_core.experiments.compare import RunSpec, write_results
 
 
 def test_train_plot_draws_curves_and_info_shows_the_training_summary(sentiment_dir, tmp_path):

@@ -8,10 +8,9 @@
 
 Importing this package does not import torch; the functions that need it import it when called.
 """
-from zoo_core.hookspecs import hookimpl
-from zoo_core.specs import Architecture, Component, Task
-
-__version__ = "0.1.0"
+from zoo_core._version import __version__
+from zoo_core.extension.hookspecs import hookimpl
+from zoo_core.extension.records import Architecture, Component, Task
 
 __all__ = [
     "Architecture", "Component", "Task", "hookimpl", "__version__",
@@ -25,7 +24,7 @@ def list_models(pattern: str | None = None, task: str | None = None, exclude: tu
     >>> list_models("*lstm*", task="classify")
     ['bilstm-classifier', 'lstm-classifier', ...]
     """
-    from zoo_core.registry import get_registry
+    from zoo_core.extension.registry import get_registry
 
     return get_registry().list_models(pattern, task, exclude)
 
@@ -33,27 +32,27 @@ def list_models(pattern: str | None = None, task: str | None = None, exclude: tu
 def get_config(name: str, **overrides):
     """The validated config of architecture ``name``; overrides use ``__`` for nesting
     (``encoder__hidden_size=64``) or nested dicts (``encoder={"hidden_size": 64}``)."""
-    from zoo_core.api import resolve_config
+    from zoo_core.workflows import resolve_config
 
     return resolve_config(name, overrides)
 
 
 def create_model(name: str, vocab=None, num_classes: int | None = None, **overrides):
-    """An untrained model of architecture ``name``. See :func:`zoo_core.api.create_model`."""
-    from zoo_core.api import create_model as _create
+    """An untrained model of architecture ``name``. See :func:`zoo_core.workflows.create_model`."""
+    from zoo_core.workflows import create_model as _create
 
     return _create(name, vocab=vocab, num_classes=num_classes, **overrides)
 
 
 def train(architecture: str, data: str | None = None, **options):
-    """Train like `zoo train`, returning the trained model. See :func:`zoo_core.api.train`."""
-    from zoo_core.api import train as _train
+    """Train like `zoo train`, returning the trained model. See :func:`zoo_core.workflows.train`."""
+    from zoo_core.workflows import train as _train
 
     return _train(architecture, data, **options)
 
 
 def load(name_or_path: str, device: str = "cpu"):
     """A saved model, by store name or by path to a .safetensors file."""
-    from zoo_core.artifacts import load_model
+    from zoo_core.modeling.loading import load_model
 
     return load_model(name_or_path, device=device)

@@ -9,8 +9,8 @@ from typing import Any, Iterator, Optional, Sequence
 
 from torch import Tensor
 
-from zoo_core.config import ModelConfig
-from zoo_core.vocab import Vocab
+from zoo_core.config.sections import ModelConfig
+from zoo_core.data.vocab import Vocab
 
 
 @dataclass

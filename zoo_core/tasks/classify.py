@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
-from zoo_core.batching import BUCKET_BATCHES, bucket_batches, pad
+
 from zoo_core.data.streaming import EncodedStream, StreamedExamples, bounded_counts, shuffle_buffer, windows
+from zoo_core.data.vocab import Vocab, tokenize
 from zoo_core.errors import DataError
-from zoo_core.metrics import accuracy, macro_f1
+from zoo_core.modeling.batching import BUCKET_BATCHES, bucket_batches, pad
 from zoo_core.tasks.base import DataOptions, Splits, TaskRunner, in_batches
-from zoo_core.vocab import Vocab, tokenize
+from zoo_core.tasks.metrics import accuracy, macro_f1
 
 EVAL_WINDOW = 8192  # examples of a stream scored at once
 
@@ -169,12 +170,12 @@ class ClassifyTask(TaskRunner):
     run_options = frozenset({"explain", "explain_png"})
 
     def run_cli(self, model, inputs: list[str], as_json: bool, explain: bool = False, explain_png=None) -> None:
-        """`--explain` adds each token's attention weight; `--explain-png FILE` draws them (zoo_core.explain)."""
+        """`--explain` adds each token's attention weight; `--explain-png FILE` draws them (zoo_core.tasks.explain)."""
         if not (explain or explain_png):
             return super().run_cli(model, inputs, as_json)
         import click
 
-        from zoo_core import explain as explaining
+        from zoo_core.tasks import explain as explaining
 
         explaining.require_attention(model)
         results = [r for batch in in_batches(inputs) for r in explaining.explain(model, batch)]

@@ -67,8 +67,8 @@ def repository_targets(root) -> list[Target]:
     import importlib.util
     from pathlib import Path
 
-    from zoo_core.registry import get_registry
-    from zoo_core.specs import COMPONENT_KINDS
+    from zoo_core.extension.records import COMPONENT_KINDS
+    from zoo_core.extension.registry import get_registry
 
     registry = get_registry()
     root = Path(root).resolve()

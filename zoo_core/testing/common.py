@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from zoo_core.errors import ConfigError
-from zoo_core.specs import COMPONENT_KINDS
+from zoo_core.extension.records import COMPONENT_KINDS
 
 SMALL = 8  # every size and dim field above this is shrunk to it, so the whole kit stays quick
 INPUT_DIM = 6  # size of the random "embeddings" fed to components
@@ -52,7 +52,7 @@ def parse_target(value: Any) -> Target:
 
 
 def registry():
-    from zoo_core.registry import get_registry
+    from zoo_core.extension.registry import get_registry
 
     return get_registry()
 
@@ -82,7 +82,7 @@ def component_config(target: Target) -> BaseModel:
 
 def architecture_config(target: Target):
     """The validated, shrunk config of an architecture target."""
-    from zoo_core.config import merge_config
+    from zoo_core.config.overrides import merge_config
 
     reg = registry()
     base = reg.resolve(target.name, target.settings)

@@ -77,7 +77,7 @@ def check_config_rejects_bad_values(target: Target) -> None:
             pass
         else:
             raise target.fail(check, f"{path} accepts an unknown setting 'no_such_setting'",
-                              "derive the config class from zoo_core.config.StrictConfig (extra keys forbidden)")
+                              "derive the config class from zoo_core.config.sections.StrictConfig (extra keys forbidden)")
         for field_name, value, bound in out_of_bounds(type(config)):
             try:
                 _validate(target, kind, path, {**base, field_name: value})

@@ -16,8 +16,8 @@ VOCAB_SIZE = 20
 
 
 def build(target: Target, seed: int = 0):
-    from zoo_core.api import placeholder_vocabs
-    from zoo_core.model import ZooModel
+    from zoo_core.modeling.model import ZooModel
+    from zoo_core.workflows import placeholder_vocabs
 
     config = architecture_config(target)
     torch.manual_seed(seed)
@@ -83,7 +83,7 @@ def check_padding_invariance(target: Target) -> None:
         gap = (before - after).abs().max().item() if before.shape == after.shape else float("nan")
         raise target.fail(check, f"token ids placed in the padding change the logits (max difference {gap:.3g})",
                           "zero or ignore every position at or beyond each sequence's length "
-                          "(zoo_core.interfaces.lengths_to_mask) in the encoder and head")
+                          "(zoo_core.modeling.interfaces.lengths_to_mask) in the encoder and head")
 
 
 def check_gradients_reach_every_parameter(target: Target) -> None:
@@ -99,8 +99,9 @@ def check_gradients_reach_every_parameter(target: Target) -> None:
 def check_save_load_round_trip(target: Target) -> None:
     """A model saved to a .safetensors file and loaded back gives identical logits, and the file
     records every plugin the model uses."""
-    from zoo_core.artifacts import load_model, save_model
-    from zoo_core.store import read_header
+    from zoo_core.io.store import read_header
+    from zoo_core.modeling.loading import load_model
+    from zoo_core.modeling.saving import save_model
 
     check = "check_save_load_round_trip"
     model = build(target)
@@ -115,7 +116,7 @@ def check_save_load_round_trip(target: Target) -> None:
               registry().components[("head", model.config.head.type)].plugin}
     if not needed <= recorded:
         raise target.fail(check, f"the file does not record plugin(s) {sorted(needed - recorded)}",
-                          "save with zoo_core.artifacts.save_model")
+                          "save with zoo_core.modeling.saving.save_model")
     after = logits(loaded, batch)
     if not torch.equal(before, after):
         raise target.fail(check, "logits differ after a save/load round trip",

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from zoo_core.interfaces import EncoderOutput, last_real_state, lengths_to_mask
+from zoo_core.modeling.interfaces import EncoderOutput, last_real_state, lengths_to_mask
 from zoo_core.testing.common import INPUT_DIM, Target, component_config, registry
 
 LENGTHS = torch.tensor([5, 2, 4, 1])  # a batch with padding in three rows
@@ -76,7 +76,7 @@ def check_padding_invariance(target: Target) -> None:
     """A sequence gives the same result alone as padded in a batch; states are zero at padding."""
     check = "check_padding_invariance"
     module = build(target)
-    fix = "zero or ignore every position at or beyond each sequence's length (zoo_core.interfaces.lengths_to_mask)"
+    fix = "zero or ignore every position at or beyond each sequence's length (zoo_core.modeling.interfaces.lengths_to_mask)"
     batch_states, batch_vector = run(target, module)
     full = _inputs() if target.kind == "encoder" else _encoded()
     for row, length in enumerate(LENGTHS.tolist()):

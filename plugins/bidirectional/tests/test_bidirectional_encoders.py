@@ -5,10 +5,10 @@ import torch
 from pydantic import Field
 
 from zoo_core import Component
-from zoo_core.config import StrictConfig
+from zoo_core.config.sections import StrictConfig
 from zoo_core.errors import ConfigError
-from zoo_core.interfaces import Encoder, EncoderOutput, last_real_state
-from zoo_core.registry import get_registry
+from zoo_core.extension.registry import get_registry
+from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state
 
 
 def build(spec: dict, input_dim: int = 5):

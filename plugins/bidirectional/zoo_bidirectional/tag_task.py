@@ -10,14 +10,14 @@ from typing import Optional, Sequence
 
 import torch
 
-from zoo_core.batching import bucket_batches, pad
-from zoo_core.errors import DataError
-from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
-from zoo_core.vocab import UNK_ID, Vocab
 from zoo_bidirectional.chars import CharCNN, clip_word, pad_chars
 from zoo_bidirectional.readers import TaggedSentence, read_tagged
 from zoo_bidirectional.spans import is_span_scheme, span_scores, spans, token_accuracy
 from zoo_bidirectional.tag_head import IGNORE
+from zoo_core.data.vocab import UNK_ID, Vocab
+from zoo_core.errors import DataError
+from zoo_core.modeling.batching import bucket_batches, pad
+from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
 
 # Words and numbers stay whole ("3.5", "don't" -> "do", "n't" is left to the data); other punctuation splits off.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[-']\w+)*|\S")

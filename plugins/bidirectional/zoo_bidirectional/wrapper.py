@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from zoo_core.errors import ConfigError
-from zoo_core.interfaces import Encoder, EncoderOutput, lengths_to_mask
+from zoo_core.modeling.interfaces import Encoder, EncoderOutput, lengths_to_mask
 
 
 def reverse_padded(inputs: Tensor, lengths: Tensor) -> Tensor:
@@ -24,7 +24,7 @@ class BidirectionalEncoder(Encoder):
 
     def __init__(self, config, input_dim: int):
         super().__init__(config, input_dim)
-        from zoo_core.registry import get_registry
+        from zoo_core.extension.registry import get_registry
 
         inner = config.inner
         if getattr(inner, "bidirectional", False):

@@ -3,7 +3,7 @@ import pytest
 
 import zoo_core as zoo
 from zoo_core.errors import ConfigError
-from zoo_core.registry import get_registry
+from zoo_core.extension.registry import get_registry
 
 TINY = {"embedding": {"dim": 8}, "encoder": {"hidden_size": 6}}
 TEXTS = ["a fine film", "not good , not good at all and far too long for its own good"]

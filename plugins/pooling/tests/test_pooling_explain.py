@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 import zoo_core as zoo
 from zoo_core.cli import main
-from zoo_core.explain import render, shade
+from zoo_core.tasks.explain import render, shade
 
 TINY = {"embedding": {"dim": 8}, "encoder": {"hidden_size": 8}, "training": {"epochs": 1, "batch_size": 32}}
 

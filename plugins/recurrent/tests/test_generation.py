@@ -10,11 +10,11 @@ import pytest
 import torch
 
 import zoo_core as zoo
-from zoo_core.config import StrictConfig
+from zoo_core.config.sections import StrictConfig
+from zoo_core.data.vocab import Vocab
 from zoo_core.errors import ConfigError, UnknownNameError
-from zoo_core.registry import get_registry
-from zoo_core.specs import Component
-from zoo_core.vocab import Vocab
+from zoo_core.extension.records import Component
+from zoo_core.extension.registry import get_registry
 from zoo_recurrent import generation as generation_module
 from zoo_recurrent.samplers import TopKSampler, TopPSampler
 
@@ -117,7 +117,7 @@ class PluginGreedyConfig(StrictConfig):
 
 def test_a_plugin_sampler_is_used_by_name(model, monkeypatch):
     registry = get_registry()
-    component = Component("sampler", "plugin-greedy", PluginGreedyConfig, "zoo_core.components.samplers:GreedySampler")
+    component = Component("sampler", "plugin-greedy", PluginGreedyConfig, "zoo_core.modeling.components.samplers:GreedySampler")
     monkeypatch.setitem(registry.components, ("sampler", "plugin-greedy"), component)
     assert text(model, sampler="plugin-greedy") == text(model, sampler="greedy")
 
@@ -128,7 +128,7 @@ def zoo_cli(*args):
 
 
 def test_zoo_run_streams_text_and_json_log_probs(model):
-    from zoo_core.store import model_path
+    from zoo_core.io.store import model_path
 
     model.save(model_path("tiny-lm"))
     plain = zoo_cli("run", "tiny-lm", "ROMEO:", "--max-tokens", "30", "--sampler", "top-k", "--top-k", "5", "--seed", "4")

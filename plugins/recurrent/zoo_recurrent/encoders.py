@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from zoo_core.interfaces import Encoder, EncoderOutput, last_real_state, lengths_to_mask
+from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state, lengths_to_mask
 
 LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 

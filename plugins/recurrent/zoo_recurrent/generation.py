@@ -9,9 +9,9 @@ from typing import Any, Iterator, Optional
 
 import torch
 
+from zoo_core.data.vocab import BOS, PAD, UNK
 from zoo_core.errors import ConfigError
-from zoo_core.registry import get_registry
-from zoo_core.vocab import BOS, PAD, UNK
+from zoo_core.extension.registry import get_registry
 
 DEFAULT_MAX_TOKENS = 200
 MAX_TOKENS_LIMIT = 100_000

@@ -2,8 +2,8 @@
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from zoo_core.interfaces import EncoderOutput, Head
-from zoo_core.vocab import PAD_ID
+from zoo_core.data.vocab import PAD_ID
+from zoo_core.modeling.interfaces import EncoderOutput, Head
 
 
 class LMHead(Head):

@@ -19,9 +19,9 @@ import torch
 from torch.nn import functional as F
 
 from zoo_core.data.streaming import bounded_counts
+from zoo_core.data.vocab import BOS, PAD, UNK, Vocab, tokenize
 from zoo_core.errors import ConfigError, DataError
 from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
-from zoo_core.vocab import BOS, PAD, UNK, Vocab, tokenize
 from zoo_recurrent.corpus import read_corpus, write_stdlib_corpus
 from zoo_recurrent.corpus_stream import CorpusStream, streamed_chunks
 from zoo_recurrent.generation import GeneratedToken, Generation

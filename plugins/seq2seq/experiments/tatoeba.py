@@ -37,8 +37,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0, help="Training budget of each model.")
     args = parser.parse_args()
     os.chdir(ROOT)
-    from zoo_core.api import data_options
-    from zoo_core.artifacts import load_model
+    from zoo_core.modeling.loading import load_model
+    from zoo_core.workflows import data_options
     from zoo_seq2seq.translate import Translator, choose_sampler, write_attention_png
 
     rows = []
@@ -90,7 +90,7 @@ def write_docs(rows: list[dict], minutes: float) -> None:
             "has every number). The attention of `gru-attn-seq2seq` (beam 5):\n\n"
             "![attention](translation-attention.png)\n")
     replace_between(doc, start, end, body)
-    # docs/results.md: this plugin's own section (its other tables belong to `zoo registry`).
+    # docs/results.md: this plugin's own section (its other tables belong to `python -m tools.registry`).
     results = ROOT / "docs" / "results.md"
     start, end = "<!-- seq2seq:tatoeba begin -->", "<!-- seq2seq:tatoeba end -->"
     if start not in results.read_text(encoding="utf-8"):

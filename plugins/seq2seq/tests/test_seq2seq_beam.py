@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from zoo_core.components.samplers import GreedySampler
 from zoo_core.errors import ConfigError
+from zoo_core.modeling.components.samplers import GreedySampler
 from zoo_seq2seq.beam import BeamSampler
 from zoo_seq2seq.configs import BeamSamplerConfig
 from zoo_seq2seq.translate import choose_sampler

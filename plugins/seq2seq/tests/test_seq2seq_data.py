@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from zoo_core.errors import DataError
-from zoo_core.registry import get_registry
+from zoo_core.extension.registry import get_registry
 from zoo_core.tasks.base import DataOptions
 from zoo_seq2seq.data import read_pairs, split_bucket
 

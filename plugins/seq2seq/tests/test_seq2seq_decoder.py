@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from zoo_core.api import create_model, placeholder_vocabs
 from zoo_core.errors import ConfigError
+from zoo_core.workflows import create_model, placeholder_vocabs
 from zoo_seq2seq.task import BOS_ID
 
 SMALL = {"embedding__dim": 8, "encoder__hidden_size": 6, "head__hidden_size": 12, "head__embedding_dim": 5,

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from zoo_core.errors import ConfigError
-from zoo_core.interfaces import DecodedSequence, SampledStep, Sampler
+from zoo_core.modeling.interfaces import DecodedSequence, SampledStep, Sampler
 
 
 class BeamSampler(Sampler):

@@ -15,12 +15,11 @@ from typing import Sequence
 import torch
 from torch.nn import functional as F
 
-from zoo_core.batching import bucket_batches, pad
+from zoo_core.data.vocab import BOS, EOS, PAD, PAD_ID, UNK, Vocab, tokenize
 from zoo_core.errors import DataError
+from zoo_core.modeling.batching import bucket_batches, pad
 from zoo_core.tasks.base import DataOptions, Splits, TaskRunner, in_batches
-from zoo_core.vocab import BOS, EOS, PAD, PAD_ID, UNK, Vocab, tokenize
 from zoo_seq2seq.data import Pair, read_pairs, split_bucket, warn, within_words
-
 
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
 BOS_ID, EOS_ID = 2, 3  # places of <s> and </s> in TARGET_SPECIALS
@@ -190,7 +189,7 @@ class Seq2SeqTask(TaskRunner):
         translator = Translator(model, **options)
         if attention_png:
             from zoo_core.errors import ZooError
-            from zoo_core.plots import check_plotting
+            from zoo_core.experiments.plots import check_plotting
 
             if model.config.head.attention == "none":
                 raise ZooError(f"--attention-png: model '{model.config.architecture}' has no attention "

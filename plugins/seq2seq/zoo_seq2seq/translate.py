@@ -8,11 +8,11 @@ from typing import Optional
 
 import torch
 
-from zoo_core.batching import pad
+from zoo_core.data.vocab import BOS, EOS, PAD
 from zoo_core.errors import ConfigError, ZooError
-from zoo_core.interfaces import DecodedSequence
-from zoo_core.registry import get_registry
-from zoo_core.vocab import BOS, EOS, PAD
+from zoo_core.extension.registry import get_registry
+from zoo_core.modeling.batching import pad
+from zoo_core.modeling.interfaces import DecodedSequence
 from zoo_seq2seq.task import BOS_ID, EOS_ID
 
 DECODE_BATCH = 128
@@ -149,7 +149,7 @@ def write_attention_png(results: list[dict], path) -> str:
     """One attention matrix per sentence (target tokens down, source tokens across)."""
     from pathlib import Path
 
-    from zoo_core.plots import pyplot
+    from zoo_core.experiments.plots import pyplot
 
     path = Path(path)
     if not path.parent.is_dir():

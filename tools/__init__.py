@@ -1,0 +1,1 @@
+"""Maintainer commands, not shipped with zoo-core (run from the repository root)."""

@@ -1,0 +1,108 @@
+"""`zoo train`: one process, or several under torchrun (docs/scale.md)."""
+from __future__ import annotations
+
+import os
+
+import click
+
+from zoo_core.cli.options import data_option_flags
+from zoo_core.errors import ZooError
+from zoo_core.extension.registry import get_registry
+
+
+@click.command()
+@click.argument("architecture")
+@data_option_flags
+@click.option("--out", help="Save the model under this store name or .safetensors path.")
+@click.option("--force", is_flag=True, help="Replace an existing model of that name.")
+@click.option("--valid", help="A separate validation file (else held out by a fixed rule).")
+@click.option("--test", help="A separate test file (else held out by a fixed rule).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Change a config value (JSON, else string).")
+@click.option("--config", "config_path", help="TOML or JSON file of config values.")
+@click.option("--device", help="auto, cpu, cuda, cuda:N or mps (training.device).")
+@click.option("--epochs", type=int, help="training.epochs")
+@click.option("--seed", type=int, help="training.seed")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "fp16"]), help="training.precision (autocast).")
+@click.option("--accumulate", type=click.IntRange(1, 4096), help="training.accumulate: batches per optimizer step.")
+@click.option("--stream", is_flag=True, default=None, help="training.stream: read the training file as a stream.")
+@click.option("--nproc-per-node", type=click.IntRange(1, 1024),
+              help="Train in this many processes per machine (torchrun; DistributedDataParallel).")
+@click.option("--nnodes", type=click.IntRange(1, 1024), default=1, show_default=True,
+              help="Machines taking part; each runs the same command.")
+@click.option("--rdzv-endpoint", metavar="HOST:PORT", help="Where the machines meet (several machines).")
+@click.option("--rdzv-id", default="zoo", show_default=True, help="Run id shared by the machines of one job.")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+@click.option("--plot", is_flag=True, help="Draw the learning curves to <model>.curves.png beside the model (needs matplotlib).")
+def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
+          device, epochs, seed, precision, accumulate, stream, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id, quiet,
+          plot):
+    """Train ARCHITECTURE on --data and save it as --out (docs/scale.md: several processes or machines)."""
+    from zoo_core.config.overrides import parse_set_options, read_config_file, set_path
+    from zoo_core.workflows import train as train_model
+
+    get_registry().architecture(architecture)  # unknown names fail before torch is imported
+    if plot:
+        from zoo_core.experiments.plots import check_plotting
+
+        if not out:
+            raise ZooError("--plot draws the curves beside the saved model; add --out NAME")
+        check_plotting("--plot")
+    overrides = parse_set_options(settings)
+    for key, value in (("training.device", device), ("training.epochs", epochs), ("training.seed", seed),
+                       ("training.precision", precision), ("training.accumulate", accumulate),
+                       ("training.stream", stream)):
+        if value is not None:
+            set_path(overrides, key, value)
+    file_config = read_config_file(config_path) if config_path else None
+    if not nproc_per_node and (nnodes > 1 or rdzv_endpoint):
+        raise ZooError("--nnodes/--rdzv-endpoint launch processes; add --nproc-per-node N (processes per machine)")
+    if nproc_per_node and "TORCHELASTIC_RUN_ID" not in os.environ:
+        from zoo_core.training.distributed import launch
+        from zoo_core.workflows import resolve_config, writable_target
+
+        # A bad config or an existing model is one line here, not one per process.
+        resolve_config(architecture, overrides, file_config)
+        writable_target(out, force)
+        launch(forwarded_arguments(click.get_current_context()), nproc_per_node, nnodes, rdzv_endpoint, rdzv_id)
+        return  # rank 0 printed the result (and drew any --plot)
+    model = train_model(architecture, data, out=out, force=force, overrides=overrides, config_file=file_config,
+                        progress=not quiet, format=data_format, text_field=text_field, label_field=label_field,
+                        valid=valid, test=test)
+    from zoo_core.training.distributed import from_environment
+
+    if not from_environment().is_main:
+        return  # rank 0 reports for every process
+    summary = model.training_summary
+    best = summary.get("best_value")
+    line = (f"best {summary.get('best_metric')}={best:.4f} at epoch {summary.get('best_epoch')}" if best is not None
+            else f"stopped ({summary.get('stopped')}) before the first validation; weights as they were")
+    if "test" in summary:
+        line += "; test " + ", ".join(f"{k}={v:.4f}" for k, v in summary["test"].items())
+    click.echo(line)
+    if out:
+        from zoo_core.io.store import model_path
+
+        click.echo(f"saved {model_path(out)}")
+    if plot:
+        from zoo_core.experiments.training_reports import plot_model_curves
+
+        click.echo(f"wrote {plot_model_curves(out)}")
+
+
+def forwarded_arguments(ctx: click.Context) -> list[str]:
+    """This command's arguments as given, less the launcher's own flags: what each process runs."""
+    from zoo_core.training.distributed import LAUNCH_OPTIONS
+
+    args = [ctx.info_name]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.name in LAUNCH_OPTIONS or value is None or value is False or value == ():
+            continue
+        if isinstance(param, click.Argument):
+            args.append(str(value))
+        elif param.is_flag:
+            args.append(param.opts[0])
+        else:
+            for item in value if param.multiple else [value]:
+                args += [param.opts[0], str(item)]
+    return args

@@ -1,0 +1,1 @@
+"""Configs: the shared sections, the core's own component configs, overrides and validation (light: no torch)."""

@@ -1,0 +1,77 @@
+"""The config sections every architecture shares (tokenizer, embedding, training) and the whole-model config."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictConfig(BaseModel):
+    """Base of every config: unknown keys are errors, values are re-checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def ComponentField(kind: str, default: Any, description: str = ""):  # noqa: N802 - reads like Field
+    """A config field that names another component, e.g. a head's pooler.
+
+    The value is a name (``"max"``) or an object with ``type`` (``{"type": "attention", "heads": 2}``);
+    the registry validates it against that component's own config.
+    """
+    return Field(default=default, description=description, json_schema_extra={"zoo_component": kind})
+
+
+class TokenizerConfig(StrictConfig):
+    type: Literal["word", "char"] = Field("word", description="Split text into words or characters.")
+    lowercase: bool = Field(True, description="Lower-case text before tokenizing.")
+    min_freq: int = Field(1, ge=1, description="Drop tokens seen fewer times than this in training data.")
+    max_size: Optional[int] = Field(30000, ge=2, description="Keep at most this many tokens (most frequent first).")
+
+
+class EmbeddingConfig(StrictConfig):
+    dim: int = Field(128, ge=1, le=4096, description="Size of each token's embedding vector.")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout on embeddings during training.")
+    word_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Drop whole tokens' embeddings with this "
+                                "probability during training (Iyyer et al. 2015; AWD-LSTM's embedding dropout).")
+
+
+class TrainingConfig(StrictConfig):
+    epochs: int = Field(10, ge=1, le=10000, description="Maximum passes over the training data.")
+    batch_size: int = Field(32, ge=1, le=65536, description="Examples per optimizer step.")
+    lr: float = Field(1e-3, gt=0.0, le=10.0, description="AdamW learning rate.")
+    weight_decay: float = Field(0.0, ge=0.0, description="AdamW weight decay.")
+    clip_norm: Optional[float] = Field(5.0, gt=0.0, description="Clip the gradient norm to this; null for none.")
+    patience: Optional[int] = Field(3, ge=1, description="Stop after this many epochs without a better validation score.")
+    seed: int = Field(0, description="Seed for weights, shuffling and dropout.")
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$", description="auto, cpu, cuda, cuda:N or mps.")
+    max_minutes: Optional[float] = Field(None, gt=0.0, description="Stop training after this many minutes.")
+    bucket: bool = Field(True, description="Batch examples of similar length together (less padding, faster).")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="Autocast precision: fp32 (none), bf16 (recent CPUs, GPUs) or fp16 (GPUs, with a gradient scaler).")
+    accumulate: int = Field(1, ge=1, le=4096, description="Batches whose gradients add up to one optimizer step "
+                            "(effective batch: batch_size x accumulate x processes).")
+    stream: bool = Field(False, description="Read the training file as a stream instead of loading it whole "
+                         "(for data larger than memory; docs/scale.md).")
+    shuffle_buffer: int = Field(20000, ge=1, description="Examples held and shuffled together when streaming.")
+
+
+SECTIONS = {"tokenizer": TokenizerConfig, "embedding": EmbeddingConfig, "training": TrainingConfig}
+COMPONENT_SECTIONS = ("encoder", "head")
+
+
+class ModelConfig(BaseModel):
+    """A whole architecture's config: what `zoo info` shows and what is stored with the weights."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    architecture: str
+    task: str
+    tokenizer: TokenizerConfig
+    embedding: EmbeddingConfig
+    encoder: Any
+    head: Any
+    data: Any
+    training: TrainingConfig
+
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""Experiments: `zoo compare`, training reports, reference results and plots."""

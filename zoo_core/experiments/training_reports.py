@@ -1,0 +1,85 @@
+"""A trained model's training summary (`zoo info MODEL`) and learning curves (`zoo train --plot`), read
+from the model file's metadata and the per-epoch JSONL beside it, without torch."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from zoo_core.io.store import is_path, metrics_path, model_path
+
+
+def is_trained_model(reference: str) -> bool:
+    """A .safetensors path, or a store name with a saved model (architecture names are checked first)."""
+    try:
+        path = model_path(reference)
+    except Exception:  # not a valid store name: not a model either
+        return False
+    return is_path(reference) or path.is_file()
+
+
+def read_history(model_file: Path) -> list[dict]:
+    path = metrics_path(Path(model_file))
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def model_summary(reference: str) -> dict:
+    """Architecture, config and training summary of a saved model, plus its per-epoch history."""
+    from zoo_core.io.artifacts import read_metadata
+
+    path = model_path(reference)
+    if not path.exists():
+        from zoo_core.errors import ArtifactError
+
+        raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")
+    metadata = read_metadata(path)
+    return {
+        "model": str(path), "architecture": metadata.get("zoo.architecture"), "task": metadata.get("zoo.task"),
+        "config": json.loads(metadata.get("zoo.config", "{}")),
+        "training": json.loads(metadata.get("zoo.training", "{}")), "history": read_history(path),
+    }
+
+
+def _value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
+    return str(value)
+
+
+def describe_training(info: dict) -> list[str]:
+    training, history = info["training"], info["history"]
+    lines = [f"{info['model']}", f"architecture {info['architecture']} (task {info['task']})"]
+    if not training:
+        return lines + ["no training summary stored in this file"]
+    lines.append(f"data: {training.get('data', '?')} on {training.get('device', '?')}")
+    lines.append(f"trained {training.get('epochs')} epochs in {training.get('seconds', 0):.0f} s "
+                 f"(stopped: {training.get('stopped')}); best {training.get('best_metric')}="
+                 f"{_value(training.get('best_value'))} at epoch {training.get('best_epoch')}")
+    if training.get("test"):
+        lines.append("test: " + ", ".join(f"{k}={_value(v)}" for k, v in training["test"].items()))
+    if history:
+        keys = [k for k in history[0] if k not in ("epoch", "seconds", "elapsed")]
+        lines.append("")
+        lines.append("epoch  " + "  ".join(f"{k:>14}" for k in keys))
+        for row in history:
+            lines.append(f"{row['epoch']:>5}  " + "  ".join(f"{_value(row.get(k)):>14}" for k in keys))
+    return lines
+
+
+def curves_path(model_file: Path) -> Path:
+    """`<model>.curves.png` beside the model."""
+    model_file = Path(model_file)
+    return model_file.with_name(model_file.name.removesuffix(".safetensors") + ".curves.png")
+
+
+def plot_model_curves(reference: str) -> Path:
+    from zoo_core.experiments.plots import plot_training_curves
+
+    path = model_path(reference)
+    history = read_history(path)
+    if not history:
+        from zoo_core.errors import ZooError
+
+        raise ZooError(f"{metrics_path(path)}: no per-epoch metrics to plot; train with --out to record them")
+    return plot_training_curves(history, curves_path(path), title=path.name)

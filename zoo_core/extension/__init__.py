@@ -1,0 +1,1 @@
+"""Extension: the hook specifications, the records plugins register, discovery and the registry (no torch)."""

@@ -1,0 +1,48 @@
+"""Loading a model from a store name or a path: the metadata is checked, the model rebuilt from its config,
+then the weights read into it. Nothing is unpickled and no code from the file runs."""
+from __future__ import annotations
+
+import json
+
+from zoo_core.data.vocab import Vocab
+from zoo_core.errors import ArtifactError, ZooError
+from zoo_core.extension.registry import get_registry
+from zoo_core.io.artifacts import read_metadata
+from zoo_core.io.store import model_path
+from zoo_core.modeling.model import ZooModel
+from zoo_core.modeling.saving import check_plugins
+
+
+def load_model(reference: str, device: str = "cpu"):
+    """Rebuild a model from a store name or a path, without running code from the file."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_model as load_weights
+
+    path = model_path(reference)
+    if not path.exists():
+        raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")
+    metadata = read_metadata(path)
+    registry = get_registry()
+    check_plugins(metadata, registry, path)
+    try:
+        config = registry.validate(json.loads(metadata["zoo.config"]))
+        vocabs = {name: Vocab(tokens) for name, tokens in json.loads(metadata["zoo.vocabs"]).items()}
+        summary = json.loads(metadata.get("zoo.training", "{}"))
+    except ZooError as error:
+        raise ArtifactError(f"{path}: stored config does not validate: {error}") from None
+    except (json.JSONDecodeError, TypeError, ValueError) as error:
+        raise ArtifactError(f"{path}: corrupt zoo metadata ({error})") from None
+    model = ZooModel(config, vocabs, registry)
+    try:
+        missing, unexpected = load_weights(model, str(path), strict=False, device="cpu")
+    except SafetensorError as error:
+        raise ArtifactError(f"{path}: corrupt or truncated safetensors file ({error})") from None
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[-1].strip()
+        raise ArtifactError(f"{path}: weights do not fit the stored config ({first})") from None
+    if missing or unexpected:
+        what = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+        raise ArtifactError(f"{path}: weights do not fit the stored config ({what})")
+    model.training_summary = summary
+    model.eval()
+    return model.to(device)

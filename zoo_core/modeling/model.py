@@ -1,0 +1,100 @@
+"""A zoo model: Embedding + Encoder + Head, composed in this one place from one validated config."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import torch
+from torch import Tensor, nn
+
+from zoo_core.config.sections import ModelConfig
+from zoo_core.data.vocab import PAD_ID, Vocab
+from zoo_core.extension.registry import Registry, get_registry
+from zoo_core.modeling.interfaces import EncoderOutput, lengths_to_mask
+
+
+class ZooModel(nn.Module):
+    """The model a user trains, saves, loads and runs.
+
+    ``vocabs`` holds at least ``"tokens"`` (the input vocabulary); tasks add their own
+    (``"labels"``, ``"target"``). ``task`` is the task runner that knows data, metrics and output.
+    """
+
+    def __init__(self, config: ModelConfig, vocabs: dict[str, Vocab], registry: Registry | None = None):
+        super().__init__()
+        registry = registry or get_registry()
+        self.config = config
+        self.vocabs = vocabs
+        self.task = registry.task(config.task).load()(config)
+        self.training_summary: dict = {}
+        self.embedding = nn.Embedding(len(vocabs["tokens"]), config.embedding.dim, padding_idx=PAD_ID)
+        self.embedding_dropout = nn.Dropout(config.embedding.dropout)
+        encoder_class = registry.component("encoder", config.encoder.type).load()
+        # Extra per-token inputs from the task (a tagger's char-CNN), concatenated to the embeddings.
+        self.token_features = self.task.token_features(vocabs)
+        extra_dim = self.token_features.out_dim if self.token_features is not None else 0
+        self.encoder = encoder_class(config.encoder, input_dim=config.embedding.dim + extra_dim)
+        head_class = registry.component("head", config.head.type).load()
+        context = {"embedding": self.embedding, "registry": registry, "encoder_config": config.encoder,
+                   **self.task.head_context(vocabs)}
+        self.head = head_class(config.head, input_dim=self.encoder.out_dim, context=context)
+
+    @property
+    def device(self) -> torch.device:
+        return self.embedding.weight.device
+
+    def encode(self, tokens: Tensor, lengths: Tensor, state: Any = None, batch: dict | None = None) -> EncoderOutput:
+        embedded = self.embedding(tokens)
+        word_dropout = self.config.embedding.word_dropout
+        if self.training and word_dropout:  # whole tokens, scaled like dropout so the expected input is unchanged
+            keep = torch.rand(tokens.shape, device=tokens.device).ge(word_dropout).unsqueeze(-1)
+            embedded = embedded * keep / (1 - word_dropout)
+        if self.token_features is not None:
+            embedded = torch.cat([embedded, self.token_features(batch)], dim=-1)
+        return self.encoder(self.embedding_dropout(embedded), lengths, state)
+
+    def forward(self, batch: dict, state: Any = None) -> tuple[Tensor, EncoderOutput]:
+        encoded = self.encode(batch["tokens"], batch["lengths"], state, batch)
+        return self.head(encoded, batch), encoded
+
+    def mask(self, batch: dict) -> Tensor:
+        return lengths_to_mask(batch["lengths"], batch["tokens"].size(1))
+
+    # --- what users call; each task decides what it means -------------------------------
+
+    def predict(self, inputs: list[str], **options) -> list:
+        """Predictions for raw texts (labels, tags, translations...), one per input."""
+        return [result["prediction"] for result in self.task.predict(self, list(inputs), **options)]
+
+    def predict_proba(self, inputs: list[str]) -> list[dict[str, float]]:
+        """Per-label probabilities for each input (classification)."""
+        return [result["probabilities"] for result in self.task.predict(self, list(inputs))]
+
+    def run(self, inputs: list[str], **options) -> list[dict]:
+        """The task's full results (the `zoo run --json` records)."""
+        return self.task.predict(self, list(inputs), **options)
+
+    def generate(self, prompt: str = "", **options) -> Iterator[str]:
+        """Text after ``prompt``, one token at a time as it is generated (language models).
+
+        Options as `zoo run`: ``max_tokens``, ``sampler``, ``temperature``, ``top_k``, ``top_p``, ``seed``.
+        """
+        from zoo_core.errors import ZooError
+
+        if not hasattr(self.task, "generate"):
+            raise ZooError(f"a {self.config.task} model does not generate text; use predict() instead")
+        return (token.text for token in self.task.generate(self, prompt, **options))
+
+    def evaluate(self, examples) -> dict:
+        return self.task.evaluate(self, examples)
+
+    def save(self, path, summary: dict | None = None):
+        from zoo_core.modeling.saving import save_model
+
+        return save_model(self, path, summary)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def build_model(config: ModelConfig, vocabs: dict[str, Vocab], registry: Registry | None = None) -> ZooModel:
+    return ZooModel(config, vocabs, registry)

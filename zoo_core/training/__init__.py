@@ -1,0 +1,1 @@
+"""Training: the loop (fit), devices, mixed precision and data-parallel processes."""

@@ -1,0 +1,160 @@
+"""The Python API behind `zoo_core.create_model`, `train` and the CLI's `zoo train` / `zoo eval`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from zoo_core.config.overrides import merge_config, set_path
+from zoo_core.config.sections import ModelConfig
+from zoo_core.data.vocab import Vocab
+from zoo_core.errors import ConfigError, ZooError
+from zoo_core.extension.registry import get_registry
+from zoo_core.io.store import metrics_path, model_path, zoo_home
+from zoo_core.tasks.base import DataOptions
+
+
+def overrides_from_kwargs(kwargs: dict) -> dict:
+    """``encoder__hidden_size=64`` and ``encoder={"hidden_size": 64}`` both become nested dicts."""
+    nested: dict = {}
+    for key, value in kwargs.items():
+        if "__" in key:
+            set_path(nested, key.replace("__", "."), value)
+        else:
+            nested = merge_config(nested, {key: value})
+    return nested
+
+
+def resolve_config(name: str, overrides: Optional[dict] = None, config_file: Optional[dict] = None) -> ModelConfig:
+    nested = merge_config(config_file or {}, overrides_from_kwargs(overrides or {}))
+    return get_registry().resolve(name, nested)
+
+
+def create_model(name: str, vocab=None, num_classes: Optional[int] = None, vocabs: Optional[dict] = None, **overrides):
+    """An untrained model of architecture ``name``.
+
+    ``vocab`` is a :class:`Vocab`, a list of tokens, or a size (placeholder tokens);
+    ``num_classes`` (classification) makes labels "0".."N-1". ``vocabs`` gives every vocabulary
+    by name for tasks that need more than one.
+    """
+    from zoo_core.modeling.model import ZooModel
+    from zoo_core.training.loop import seed_everything
+
+    config = resolve_config(name, overrides)
+    vocabs = dict(vocabs or {})
+    if vocab is not None:
+        vocabs["tokens"] = _as_vocab(vocab)
+    vocabs.setdefault("tokens", _as_vocab(1000))
+    if num_classes is not None:
+        vocabs["labels"] = Vocab(str(i) for i in range(num_classes))
+    if config.task == "classify":
+        vocabs.setdefault("labels", Vocab(["0", "1"]))
+    seed_everything(config.training.seed)
+    return ZooModel(config, vocabs)
+
+
+def placeholder_vocabs(size: int) -> dict[str, Vocab]:
+    """Vocabularies of a given size for every role a task may ask for (parameter counts, tests)."""
+    return {"tokens": _as_vocab(size), "target": _as_vocab(size), "labels": Vocab(["0", "1"])}
+
+
+def _as_vocab(value) -> Vocab:
+    if isinstance(value, Vocab):
+        return value
+    if isinstance(value, int):
+        return Vocab(["<pad>", "<unk>", *(f"tok{i}" for i in range(max(value - 2, 0)))])
+    return Vocab(value)
+
+
+def data_options(data: Optional[str], **options) -> DataOptions:
+    known = {k: options.pop(k) for k in list(options) if k in DataOptions.__dataclass_fields__}
+    return DataOptions(path=data, **known, extra=options)
+
+
+def prepare_data(task, options: DataOptions, announce: bool = True):
+    """The splits of ``options.path``, or the task's embedded data set when no path is given."""
+    if options.path is None:
+        options.path = task.default_data(zoo_home() / "data")
+        if announce:
+            print(f"no --data given: using the embedded data set at {options.path}", file=sys.stderr)
+    return task.load_splits(options)
+
+
+def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] = None, force: bool = False,
+          overrides: Optional[dict] = None, config_file: Optional[dict] = None, progress: bool = True,
+          **options: Any):
+    """Train like `zoo train`: returns the trained model (saved too when ``out`` is given).
+
+    ``overrides`` is a nested dict of config changes; keyword ``training__epochs=3`` works too.
+    Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
+    """
+    from zoo_core.training import distributed
+
+    setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
+    config = resolve_config(architecture, {**(overrides_from_kwargs(setting_kwargs)), **(overrides or {})}, config_file)
+    target = writable_target(out, force)
+    owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
+    group, device = distributed.start(config.training.device)  # one process unless torchrun started several
+    with distributed.peer_failures_as_errors(group):
+        model = _train(architecture, config, data, target, group, device, progress, options)
+    if owns_group:  # after a failure the group is left alone: tearing it down can abort the process
+        distributed.stop()
+    return model
+
+
+def _train(architecture, config, data, target, group, device, progress, options):
+    from zoo_core.modeling.model import ZooModel
+    from zoo_core.training.loop import fit, seed_everything
+
+    registry = get_registry()
+    task = registry.task(config.task).load()(config)
+    if config.training.stream and not task.supports_streaming:
+        raise ConfigError(f"training.stream: the {config.task} task loads its data whole (streaming: classify and "
+                          "lm tasks); train without --stream")
+    with group.main_first():  # rank 0 writes the embedded data set before the others read it
+        splits = prepare_data(task, data_options(data, **options), announce=group.is_main)
+    vocabs = task.build_vocabs(splits.train)
+    train_set, valid_set = task.encode(splits.train, vocabs), task.encode(splits.valid, vocabs)
+    test_set = task.encode(splits.test, vocabs) if splits.test else []
+    seed_everything(config.training.seed)
+    model = ZooModel(config, vocabs, registry).to(device)
+    if progress and group.is_main:
+        processes = f" in {group.world_size} processes" if group.active else ""
+        print(f"training {architecture}: {model.num_parameters():,} parameters, {describe_size(train_set)} train / "
+              f"{describe_size(valid_set)} valid / {describe_size(test_set)} test examples on {device}{processes}",
+              file=sys.stderr)
+    summary = fit(model, train_set, valid_set, metrics_file=metrics_path(target) if target else None,
+                  progress=progress, group=group)
+    if test_set and group.is_main:
+        summary["test"] = task.evaluate(model, test_set)
+    summary["data"] = str(data) if data else "embedded"
+    summary["device"] = str(device)
+    model.training_summary = {k: v for k, v in summary.items() if k != "history"}
+    if target is not None and group.is_main:  # one model file, however many processes trained it
+        model.save(target)
+    return model
+
+
+def writable_target(out: Optional[str], force: bool) -> Optional[Path]:
+    """Where ``--out`` saves the model; an existing model there is an error unless ``force``."""
+    target = model_path(out) if out else None
+    if target is not None and target.exists() and not force:
+        raise ZooError(f"model '{out}' already exists at {target}; pick another --out or add --force to replace it")
+    return target
+
+
+def describe_size(examples) -> str:
+    """How many examples, or "streamed" for data read as a stream (its size is not known up front)."""
+    try:
+        return f"{len(examples):,}"
+    except TypeError:
+        return "streamed"
+
+
+def evaluate(reference: str, data: str, **options) -> dict:
+    """Metrics of a saved model on ``data`` (its test split when the data has one)."""
+    from zoo_core.modeling.loading import load_model
+
+    model = load_model(reference)
+    examples = model.task.load_eval(data_options(data, **options))
+    return model.task.evaluate_report(model, model.task.encode(examples, model.vocabs))
