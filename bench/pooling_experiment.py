@@ -176,8 +176,8 @@ def write_doc(results: dict) -> None:
 def draw_attention(results: dict, data: Path) -> None:
     """Weights of the saved attention model on three dev sentences (short enough to read)."""
     from zoo_core.data.readers import read_classification, split_examples
+    from zoo_core.cli.pictures import write_token_weights_png
     from zoo_core.modeling.loading import load_model
-    from zoo_core.tasks.explain import explain, write_png
 
     saved = [r["model"] for r in results["runs"] if r["pooling"] == "attention" and r.get("model")]
     if not saved:
@@ -187,10 +187,10 @@ def draw_attention(results: dict, data: Path) -> None:
     picked = [e for e in dev if 8 <= len(e.text.split()) <= 16 and e.label == "pos"][:2]
     picked += [e for e in dev if 8 <= len(e.text.split()) <= 16 and e.label == "neg"][:1]
     model = load_model(saved[0])
-    records = explain(model, [e.text for e in picked])
+    records = model.run([e.text for e in picked], explain=True)
     headers = [f"{Path(e.source).name}: predicted {r['prediction']} ({r['probabilities'][r['prediction']]:.2f}), "
                f"gold {e.label}" for r, e in zip(records, picked)]
-    write_png(records, PICTURE, title=f"attention weights of {saved[0]}", headers=headers)
+    write_token_weights_png(records, PICTURE, title=f"attention weights of {saved[0]}", headers=headers)
 
 
 def main() -> None:

@@ -108,7 +108,7 @@ def _train(architecture, config, data, target, group, device, progress, options)
 
     registry = get_registry()
     task = registry.task(config.task).load()(config)
-    if config.training.stream and not task.supports_streaming:
+    if config.training.stream and not task.abilities.streaming_data:
         raise ConfigError(f"training.stream: the {config.task} task loads its data whole (streaming: classify and "
                           "lm tasks); train without --stream")
     with group.main_first():  # rank 0 writes the embedded data set before the others read it
@@ -117,7 +117,7 @@ def _train(architecture, config, data, target, group, device, progress, options)
     train_set, valid_set = task.encode(splits.train, vocabs), task.encode(splits.valid, vocabs)
     test_set = task.encode(splits.test, vocabs) if splits.test else []
     seed_everything(config.training.seed)
-    model = ZooModel(config, vocabs, registry).to(device)
+    model = ZooModel(config, vocabs, registry, task=task).to(device)
     if progress and group.is_main:
         processes = f" in {group.world_size} processes" if group.active else ""
         print(f"training {architecture}: {model.num_parameters():,} parameters, {describe_size(train_set)} train / "

@@ -40,15 +40,17 @@ class TextExample:
 
 @dataclass
 class Splits:
-    train: list[TextExample] = field(default_factory=list)
-    valid: list[TextExample] = field(default_factory=list)
-    test: list[TextExample] = field(default_factory=list)
+    """A data set's train, validation and test examples (of any task's example type)."""
+
+    train: list = field(default_factory=list)
+    valid: list = field(default_factory=list)
+    test: list = field(default_factory=list)
 
 
 # --- low-level reading -------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     """Whole file as str; `.gz` transparently; a UTF-8 BOM is dropped."""
     try:
         if path.name.endswith(".gz"):
@@ -194,7 +196,7 @@ def _row_examples(path, rows, text_field, label_field, header: bool) -> Iterator
 
 
 def _read_csv(path, text_field, label_field):
-    return list(_csv_examples(path, io.StringIO(_read_text(path), newline=""), text_field, label_field))
+    return list(_csv_examples(path, io.StringIO(read_text(path), newline=""), text_field, label_field))
 
 
 def _csv_examples(path, handle, text_field, label_field) -> Iterator[TextExample]:
@@ -216,7 +218,7 @@ def _csv_examples(path, handle, text_field, label_field) -> Iterator[TextExample
 
 
 def _read_tsv(path, text_field, label_field):
-    return list(_tsv_examples(path, _lines(_read_text(path)), text_field, label_field))
+    return list(_tsv_examples(path, _lines(read_text(path)), text_field, label_field))
 
 
 def _tsv_examples(path, lines: Iterable[str], text_field, label_field) -> Iterator[TextExample]:
@@ -226,7 +228,7 @@ def _tsv_examples(path, lines: Iterable[str], text_field, label_field) -> Iterat
 
 
 def _read_jsonl(path, text_field, label_field):
-    return list(_jsonl_examples(path, _lines(_read_text(path)), text_field, label_field))
+    return list(_jsonl_examples(path, _lines(read_text(path)), text_field, label_field))
 
 
 def _jsonl_examples(path, lines: Iterable[str], text_field, label_field) -> Iterator[TextExample]:
@@ -267,7 +269,7 @@ def _read_folder(path: Path):
     for label_dir in (p for p in _visible(path.iterdir()) if p.is_dir()):
         files = [p for p in _visible(label_dir.iterdir()) if p.is_file() and p.name.lower().endswith((".txt", ".txt.gz"))]
         for i, p in enumerate(files):  # index counts empty files too: it is the sorted-file index
-            text = _read_text(p).strip()
+            text = read_text(p).strip()
             if text:
                 out.append(TextExample(text, label_dir.name, i, str(p)))
     return out
@@ -297,7 +299,7 @@ def _label_files(path: Path) -> dict[str, Path]:
 def _read_label_files(path: Path):
     out = []
     for label, p in sorted(_label_files(path).items()):
-        for i, line in enumerate(_lines(_read_text(p))):
+        for i, line in enumerate(_lines(read_text(p))):
             # Blank lines are skipped but keep their index, so index == line index.
             text = line.rstrip()
             if text:

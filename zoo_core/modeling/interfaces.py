@@ -23,6 +23,15 @@ def last_real_state(states: Tensor, lengths: Tensor) -> Tensor:
     return states.gather(1, index).squeeze(1)
 
 
+def reverse_padded(inputs: Tensor, lengths: Tensor) -> Tensor:
+    """Reverse each sequence's real positions, leaving padding at the end (its own inverse): what a backward
+    direction reads, so it starts at the sequence's last real token, never at the padding."""
+    positions = torch.arange(inputs.size(1), device=inputs.device).unsqueeze(0)
+    index = lengths.unsqueeze(1) - 1 - positions
+    index = torch.where(index >= 0, index, positions)  # padding stays where it is
+    return inputs.gather(1, index.unsqueeze(-1).expand_as(inputs))
+
+
 @dataclass
 class EncoderOutput:
     """What an encoder returns.

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from safetensors import SafetensorError
+from safetensors.torch import load_model as load_weights
+
 from zoo_core.data.vocab import Vocab
 from zoo_core.errors import ArtifactError, ZooError
 from zoo_core.extension.registry import get_registry
@@ -15,9 +18,6 @@ from zoo_core.modeling.saving import check_plugins
 
 def load_model(reference: str, device: str = "cpu"):
     """Rebuild a model from a store name or a path, without running code from the file."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_model as load_weights
-
     path = model_path(reference)
     if not path.exists():
         raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")

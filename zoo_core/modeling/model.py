@@ -8,8 +8,10 @@ from torch import Tensor, nn
 
 from zoo_core.config.sections import ModelConfig
 from zoo_core.data.vocab import PAD_ID, Vocab
+from zoo_core.errors import ZooError
 from zoo_core.extension.registry import Registry, get_registry
 from zoo_core.modeling.interfaces import EncoderOutput, lengths_to_mask
+from zoo_core.modeling.saving import save_model
 
 
 class ZooModel(nn.Module):
@@ -19,12 +21,15 @@ class ZooModel(nn.Module):
     (``"labels"``, ``"target"``). ``task`` is the task runner that knows data, metrics and output.
     """
 
-    def __init__(self, config: ModelConfig, vocabs: dict[str, Vocab], registry: Registry | None = None):
+    def __init__(self, config: ModelConfig, vocabs: dict[str, Vocab], registry: Registry | None = None,
+                 task=None):
         super().__init__()
         registry = registry or get_registry()
         self.config = config
         self.vocabs = vocabs
-        self.task = registry.task(config.task).load()(config)
+        # `zoo train` passes the task instance that read the data: one task per model.
+        self.task = task if task is not None else registry.task(config.task).load()(config)
+        self.task.use_vocabs(vocabs)
         self.training_summary: dict = {}
         self.embedding = nn.Embedding(len(vocabs["tokens"]), config.embedding.dim, padding_idx=PAD_ID)
         self.embedding_dropout = nn.Dropout(config.embedding.dropout)
@@ -78,23 +83,17 @@ class ZooModel(nn.Module):
 
         Options as `zoo run`: ``max_tokens``, ``sampler``, ``temperature``, ``top_k``, ``top_p``, ``seed``.
         """
-        from zoo_core.errors import ZooError
-
-        if not hasattr(self.task, "generate"):
+        if not self.task.abilities.generation:
             raise ZooError(f"a {self.config.task} model does not generate text; use predict() instead")
         return (token.text for token in self.task.generate(self, prompt, **options))
 
     def evaluate(self, examples) -> dict:
         return self.task.evaluate(self, examples)
 
-    def save(self, path, summary: dict | None = None):
-        from zoo_core.modeling.saving import save_model
-
-        return save_model(self, path, summary)
+    def save(self, name_or_path, summary: dict | None = None):
+        """Write the model to the store (a name, as ``zoo_core.load`` reads it) or to a .safetensors path."""
+        return save_model(self, name_or_path, summary)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-
-def build_model(config: ModelConfig, vocabs: dict[str, Vocab], registry: Registry | None = None) -> ZooModel:
-    return ZooModel(config, vocabs, registry)

@@ -9,12 +9,13 @@ import warnings
 from pathlib import Path
 
 from pydantic import BaseModel
+from safetensors.torch import save_model as save_weights
 
 from zoo_core._version import __version__
 from zoo_core.errors import ArtifactError
 from zoo_core.extension.registry import Registry, get_registry
 from zoo_core.io.artifacts import FORMAT_VERSION
-from zoo_core.io.store import publish
+from zoo_core.io.store import model_path, publish
 
 
 def components_used(config) -> list[tuple[str, str]]:
@@ -52,9 +53,7 @@ def plugins_used(config, registry: Registry) -> list[dict]:
 
 def save_model(model, path, summary: dict | None = None) -> Path:
     """Write ``model`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    from safetensors.torch import save_model as save_weights
-
-    path = Path(path)
+    path = model_path(path) if isinstance(path, str) else Path(path)  # a store name or a path, as load reads it
     path.parent.mkdir(parents=True, exist_ok=True)
     registry = get_registry()
     summary = summary if summary is not None else model.training_summary

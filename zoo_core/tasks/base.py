@@ -1,4 +1,12 @@
-"""The interface each task implements; the trainer and the CLI only talk to this."""
+"""The interface each task implements. The trainer, the CLI and the Python API talk only to this.
+
+A task has five jobs, one group of methods each: reading data into splits; building vocabularies; turning
+examples into id sequences and batches; the training step and metrics; inference. It returns data, never text:
+printing, colours and pictures are the CLI's (zoo_core/cli). What a task can do beyond the five jobs it
+declares in ``abilities``; nothing asks with ``hasattr``.
+
+One task instance serves one model: `zoo train` builds it, reads the data with it and hands it to the model.
+"""
 from __future__ import annotations
 
 import itertools
@@ -10,6 +18,8 @@ from typing import Any, Iterator, Optional, Sequence
 from torch import Tensor
 
 from zoo_core.config.sections import ModelConfig
+from zoo_core.data.readers import Splits
+from zoo_core.data.streaming import EncodedStream
 from zoo_core.data.vocab import Vocab
 
 
@@ -26,26 +36,34 @@ class DataOptions:
     extra: dict = field(default_factory=dict)
 
 
-@dataclass
-class Splits:
-    train: list
-    valid: list
-    test: list
+@dataclass(frozen=True)
+class TaskAbilities:
+    """What a task can do beyond training, evaluating and predicting, declared once per task class."""
+
+    #: ``load_splits`` honours ``training.stream`` (reads the training file lazily); others refuse --stream.
+    streaming_data: bool = False
+    #: ``generate(model, prompt, **options)`` yields tokens as they are made (`zoo run` streams them).
+    generation: bool = False
+    #: ``predict(..., explain=True)`` adds ``tokens`` and each token's ``weights`` (`zoo run --explain`).
+    token_weights: bool = False
+    #: ``predict(..., attention=True)`` adds ``source_tokens`` and a target x source ``attention`` matrix.
+    attention_maps: bool = False
 
 
 class TaskRunner:
-    """A task: data, vocabularies, batches, metrics and output for one kind of model."""
+    """A task: data, vocabularies, batches, the training step, metrics and inference for one kind of model."""
 
     name: str = ""
     primary_metric: str = "accuracy"
     higher_is_better: bool = True
-    #: Whether `load_splits` honours training.stream (reads data lazily); others refuse it.
-    supports_streaming: bool = False
+    abilities: TaskAbilities = TaskAbilities()
+    #: Keyword options ``predict`` (and ``generate``) accept, as `zoo run` flags; others are refused in one line.
+    run_options: frozenset = frozenset()
 
     def __init__(self, config: ModelConfig):
         self.config = config
 
-    # data ---------------------------------------------------------------------------------
+    # data and splits -----------------------------------------------------------------------
     def default_data(self, directory: Path) -> str:
         """Write the task's embedded data set under ``directory``; return the path to train on."""
         raise NotImplementedError(f"task {self.name} has no embedded data set; give --data")
@@ -58,13 +76,13 @@ class TaskRunner:
         splits = self.load_splits(options)
         return splits.test or splits.valid or splits.train
 
+    # vocabularies and what the model is built with -------------------------------------------
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
         raise NotImplementedError
 
-    def example_batch(self, vocabs: dict[str, Vocab], batch_size: int, device) -> dict:
-        """A tiny random batch of the task's shape, with padding (the conformance kit's input)."""
-        raise NotImplementedError(f"task '{self.name}' has no example_batch; implement "
-                                  "TaskRunner.example_batch so zoo_core.testing can check its architectures")
+    def use_vocabs(self, vocabs: dict[str, Vocab]) -> None:
+        """Called once the model's vocabularies are known (trained or loaded), before anything else uses the
+        task: what the task learns from them (e.g. whether the tags mark spans)."""
 
     def head_context(self, vocabs: dict[str, Vocab]) -> dict:
         """Extra constructor arguments for the head (``num_labels``...)."""
@@ -75,6 +93,7 @@ class TaskRunner:
         char-CNN reading ``batch["chars"]``), concatenated to the token embeddings; None for none."""
         return None
 
+    # ids and batches ---------------------------------------------------------------------------
     def encode(self, examples: Sequence, vocabs: dict[str, Vocab]) -> list:
         """Turn examples into id sequences once, before training."""
         raise NotImplementedError
@@ -82,21 +101,26 @@ class TaskRunner:
     def batches(self, encoded: list, batch_size: int, device, shuffle: bool, rng: random.Random) -> Iterator[dict]:
         raise NotImplementedError
 
+    def num_batches(self, encoded: list, batch_size: int) -> Optional[int]:
+        """How many batches `batches` yields (for the progress bar); None if unknown."""
+        return -(-len(encoded) // batch_size)
+
     def train_batches(self, encoded, batch_size: int, device, rng: random.Random, rank: int = 0,
                       world_size: int = 1) -> Iterator[dict]:
         """Process ``rank``'s share of one training epoch: every process draws the same shuffled batches
         (same seed) and keeps every ``world_size``-th one. Tasks whose batches depend on each other
         (an LM's carried state) override this to split rows instead."""
-        if world_size > 1 and hasattr(encoded, "shard"):  # a stream: each process reads only its examples
+        if world_size > 1 and isinstance(encoded, EncodedStream):  # each process reads only its examples
             return self.batches(encoded.shard(rank, world_size), batch_size, device, shuffle=True, rng=rng)
         batches = self.batches(encoded, batch_size, device, shuffle=True, rng=rng)
         return batches if world_size == 1 else itertools.islice(batches, rank, None, world_size)
 
-    def num_batches(self, encoded: list, batch_size: int) -> Optional[int]:
-        """How many batches `batches` yields (for the progress bar); None if unknown."""
-        return -(-len(encoded) // batch_size)
+    def example_batch(self, vocabs: dict[str, Vocab], batch_size: int, device) -> dict:
+        """A tiny random batch of the task's shape, with padding (the conformance kit's input)."""
+        raise NotImplementedError(f"task '{self.name}' has no example_batch; implement "
+                                  "TaskRunner.example_batch so zoo_core.testing can check its architectures")
 
-    # training -----------------------------------------------------------------------------
+    # training step and metrics -------------------------------------------------------------------
     def train_step(self, model, batch: dict, carry: Any) -> tuple[Tensor, Any]:
         """Loss of one batch; ``carry`` is what a task keeps between batches (an LM's state)."""
         logits, _ = model(batch)
@@ -112,40 +136,11 @@ class TaskRunner:
         """`zoo eval`'s metrics: evaluate's, plus any detail (nested dicts, e.g. per tag type)."""
         return self.evaluate(model, encoded)
 
-    # inference ----------------------------------------------------------------------------
+    # inference -----------------------------------------------------------------------------------
     def predict(self, model, inputs: list[str], **options) -> list[dict]:
+        """One record per input (the `zoo run --json` schema of the task): at least ``input`` and ``prediction``."""
         raise NotImplementedError
 
-    def render(self, result: dict) -> str:
-        return str(result.get("prediction"))
-
-    #: `zoo run` options (keyword names) this task accepts; others are refused with one line.
-    run_options: frozenset = frozenset()
-
-    def run_cli(self, model, inputs: list[str], as_json: bool, **options) -> None:
-        """`zoo run`: results to stdout, one line (or JSON object) per input, as they are ready.
-
-        Tasks that generate text override this to stream tokens as they come.
-        """
-        for batch in in_batches(inputs):
-            for result in self.predict(model, batch, **options):
-                self.echo_result(result, as_json)
-
-    def echo_result(self, record: dict, as_json: bool, text: Optional[str] = None) -> None:
-        """One `zoo run` result on stdout: ``record`` as JSON, else ``text`` (default: ``render(record)``)."""
-        import json
-
-        import click
-
-        if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
-        else:
-            click.echo(text if text is not None else self.render(record))
-
-
-RUN_BATCH = 64  # inputs `zoo run` predicts together: output starts before a long stdin is done
-
-
-def in_batches(items: list, size: int = RUN_BATCH) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+    def generate(self, model, prompt: str = "", **options) -> Iterator[Any]:
+        """Tokens after ``prompt`` as they are made, each with a ``text`` (tasks with ``abilities.generation``)."""
+        raise NotImplementedError(f"a {self.name} model does not generate text; use predict() instead")

@@ -8,11 +8,13 @@ from typing import Sequence
 
 import torch
 
+from zoo_core.data.readers import Splits
 from zoo_core.data.streaming import EncodedStream, StreamedExamples, bounded_counts, shuffle_buffer, windows
 from zoo_core.data.vocab import Vocab, tokenize
 from zoo_core.errors import DataError
 from zoo_core.modeling.batching import BUCKET_BATCHES, bucket_batches, pad
-from zoo_core.tasks.base import DataOptions, Splits, TaskRunner, in_batches
+from zoo_core.tasks.base import DataOptions, TaskAbilities, TaskRunner
+from zoo_core.tasks.explain import attention_weights, require_attention
 from zoo_core.tasks.metrics import accuracy, macro_f1
 
 EVAL_WINDOW = 8192  # examples of a stream scored at once
@@ -21,7 +23,8 @@ EVAL_WINDOW = 8192  # examples of a stream scored at once
 class ClassifyTask(TaskRunner):
     name = "classify"
     primary_metric = "accuracy"
-    supports_streaming = True
+    abilities = TaskAbilities(streaming_data=True, token_weights=True)
+    run_options = frozenset({"explain"})
 
     def default_data(self, directory: Path) -> str:
         from zoo_core.data.synthetic import write_sentiment_files
@@ -148,7 +151,11 @@ class ClassifyTask(TaskRunner):
         loss = loss_sum / len(gold) if gold else 0.0
         return {"accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted), "loss": loss}
 
-    def predict(self, model, inputs: list[str], **options) -> list[dict]:
+    def predict(self, model, inputs: list[str], explain: bool = False) -> list[dict]:
+        """Label and per-label probabilities for each text; ``explain=True`` adds the ``tokens`` the model read
+        and the attention pooler's ``weights`` on them (models that pool with attention)."""
+        if explain:
+            require_attention(model)
         vocab, labels = model.vocabs["tokens"], model.vocabs["labels"]
         encoded = [(vocab.encode(self.tokens(text)) or [vocab.id("<unk>")], 0) for text in inputs]
         logits, _ = self.logits(model, encoded)
@@ -161,26 +168,8 @@ class ClassifyTask(TaskRunner):
                 "prediction": labels.tokens[best],
                 "probabilities": {label: round(p, 6) for label, p in zip(labels.tokens, probs)},
             })
+        if explain:
+            for result, (words, weights) in zip(results, attention_weights(model, inputs)):
+                result["tokens"] = words
+                result["weights"] = [round(w, 6) for w in weights]
         return results
-
-    def render(self, result: dict) -> str:
-        label = result["prediction"]
-        return f"{label}\t{result['probabilities'][label]:.3f}\t{result['input']}"
-
-    run_options = frozenset({"explain", "explain_png"})
-
-    def run_cli(self, model, inputs: list[str], as_json: bool, explain: bool = False, explain_png=None) -> None:
-        """`--explain` adds each token's attention weight; `--explain-png FILE` draws them (zoo_core.tasks.explain)."""
-        if not (explain or explain_png):
-            return super().run_cli(model, inputs, as_json)
-        import click
-
-        from zoo_core.tasks import explain as explaining
-
-        explaining.require_attention(model)
-        results = [r for batch in in_batches(inputs) for r in explaining.explain(model, batch)]
-        color = explaining.use_color()
-        for result in results:
-            self.echo_result(result, as_json, explaining.render(result, color) if explain else None)
-        if explain_png:
-            click.echo(f"wrote {explaining.write_png(results, explain_png)}", err=True)

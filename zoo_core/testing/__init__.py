@@ -20,12 +20,16 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Union
 
-from zoo_core.testing.common import ConformanceError, Target, parse_target
+from zoo_core.data.synthetic import write_sentiment_files
+from zoo_core.testing.common import ConformanceError, Target, parse_target, placeholder_vocabs, registry
 
 TargetLike = Union[str, Target, "tuple[str, dict]"]
 
 __all__ = ["ConformanceError", "Target", "checks_for", "check_conformance", "parametrize_with_checks",
-           "repository_targets"]
+           "repository_targets",
+           # helpers for plugin tests: the registry as discovery built it, vocabularies of a given size,
+           # the embedded sentiment data set
+           "registry", "placeholder_vocabs", "write_sentiment_files"]
 
 
 def checks_for(target: TargetLike) -> list[Callable[[Target], None]]:

@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from zoo_core.errors import ConfigError
 from zoo_core.extension.records import COMPONENT_KINDS
+from zoo_core.extension.registry import get_registry
+from zoo_core.workflows import placeholder_vocabs  # noqa: F401 - re-exported for plugin tests
 
 SMALL = 8  # every size and dim field above this is shrunk to it, so the whole kit stays quick
 INPUT_DIM = 6  # size of the random "embeddings" fed to components
@@ -52,8 +54,7 @@ def parse_target(value: Any) -> Target:
 
 
 def registry():
-    from zoo_core.extension.registry import get_registry
-
+    """The registry plugin discovery built (what is installed and registered)."""
     return get_registry()
 
 

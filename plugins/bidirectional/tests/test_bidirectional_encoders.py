@@ -4,11 +4,8 @@ import pytest
 import torch
 from pydantic import Field
 
-from zoo_core import Component
-from zoo_core.config.sections import StrictConfig
-from zoo_core.errors import ConfigError
-from zoo_core.extension.registry import get_registry
-from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state
+from zoo_core.plugin import Component, ConfigError, Encoder, EncoderOutput, StrictConfig, last_real_state
+from zoo_core.testing import registry as get_registry
 
 
 def build(spec: dict, input_dim: int = 5):

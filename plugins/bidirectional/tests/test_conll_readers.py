@@ -2,7 +2,7 @@
 import pytest
 
 from zoo_bidirectional.readers import read_tagged
-from zoo_core.errors import DataError
+from zoo_core.plugin import DataError
 
 CONLL = """-DOCSTART- -X- -X- O
 

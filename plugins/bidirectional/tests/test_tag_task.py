@@ -5,8 +5,8 @@ import random
 import pytest
 from click.testing import CliRunner
 
+from zoo_core import train
 from zoo_core.cli import main
-from zoo_core.workflows import train
 
 NOUNS = ["cat", "dog", "mat", "bird", "house", "tree", "car", "book"]
 ADJECTIVES = ["big", "red", "old", "small"]

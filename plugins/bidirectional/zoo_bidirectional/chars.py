@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from zoo_core.data.vocab import PAD_ID
+from zoo_core.plugin import PAD_ID
 
 
 def clip_word(chars: list[int], max_length: int) -> list[int]:

@@ -3,7 +3,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field
 
-from zoo_core.config.sections import ComponentField, StrictConfig
+from zoo_core.plugin import ComponentField, StrictConfig
 
 
 class BidirectionalConfig(StrictConfig):

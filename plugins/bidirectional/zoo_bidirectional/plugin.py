@@ -1,6 +1,6 @@
 """What this plugin offers; the torch code lives in sibling modules and loads only when used."""
 from zoo_bidirectional.configs import BidirectionalConfig, TagDataConfig, TagHeadConfig
-from zoo_core import Architecture, Component, Task, hookimpl
+from zoo_core.plugin import Architecture, Component, Task, hookimpl
 
 TAGGER_DEFAULTS = {
     # Words seen once stay out of the vocabulary: the char-CNN covers them and <unk> gets trained.

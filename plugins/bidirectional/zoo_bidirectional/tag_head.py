@@ -5,7 +5,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from zoo_bidirectional.crf import CRF
-from zoo_core.modeling.interfaces import EncoderOutput, Head, lengths_to_mask
+from zoo_core.plugin import EncoderOutput, Head, lengths_to_mask
 
 IGNORE = -100  # the tag id at padding (and, at evaluation, of tags the model never saw)
 

@@ -14,10 +14,7 @@ from zoo_bidirectional.chars import CharCNN, clip_word, pad_chars
 from zoo_bidirectional.readers import TaggedSentence, read_tagged
 from zoo_bidirectional.spans import is_span_scheme, span_scores, spans, token_accuracy
 from zoo_bidirectional.tag_head import IGNORE
-from zoo_core.data.vocab import UNK_ID, Vocab
-from zoo_core.errors import DataError
-from zoo_core.modeling.batching import bucket_batches, pad
-from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
+from zoo_core.plugin import UNK_ID, DataError, DataOptions, Splits, TaskRunner, Vocab, bucket_batches, pad
 
 # Words and numbers stay whole ("3.5", "don't" -> "do", "n't" is left to the data); other punctuation splits off.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[-']\w+)*|\S")
@@ -43,7 +40,7 @@ class TagTask(TaskRunner):
 
     def __init__(self, config):
         super().__init__(config)
-        self.span_tags = False  # known once the tag vocabulary is (build_vocabs / head_context)
+        self.span_tags = False  # known once the tag vocabulary is (use_vocabs)
 
     @property
     def primary_metric(self) -> str:
@@ -101,11 +98,12 @@ class TagTask(TaskRunner):
             "labels": Vocab.of_labels(tag for s in train for tag in s.tags),
             "chars": Vocab.build(token for s in train for token in s.tokens),
         }
-        self.span_tags = is_span_scheme(vocabs["labels"].tokens)
         return vocabs
 
-    def head_context(self, vocabs):
+    def use_vocabs(self, vocabs):
         self.span_tags = is_span_scheme(vocabs["labels"].tokens)
+
+    def head_context(self, vocabs):
         return {"num_labels": len(vocabs["labels"])}
 
     def token_features(self, vocabs):
@@ -212,9 +210,3 @@ class TagTask(TaskRunner):
                                     "text": " ".join(tokens[first:last + 1])} for kind, first, last in spans(tags)]
             results.append(result)
         return results
-
-    def render(self, result: dict) -> str:
-        """One word and its tag a line, the tags aligned; a blank line after each sentence."""
-        width = max(len(token) for token in result["tokens"])
-        lines = [f"{token:<{width}}  {tag}" for token, tag in zip(result["tokens"], result["prediction"])]
-        return "\n".join(lines) + "\n"

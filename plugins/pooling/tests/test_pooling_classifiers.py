@@ -2,8 +2,8 @@
 import pytest
 
 import zoo_core as zoo
-from zoo_core.errors import ConfigError
-from zoo_core.extension.registry import get_registry
+from zoo_core.plugin import ConfigError
+from zoo_core.testing import registry as get_registry
 
 TINY = {"embedding": {"dim": 8}, "encoder": {"hidden_size": 6}}
 TEXTS = ["a fine film", "not good , not good at all and far too long for its own good"]

@@ -6,7 +6,6 @@ from click.testing import CliRunner
 
 import zoo_core as zoo
 from zoo_core.cli import main
-from zoo_core.tasks.explain import render, shade
 
 TINY = {"embedding": {"dim": 8}, "encoder": {"hidden_size": 8}, "training": {"epochs": 1, "batch_size": 32}}
 
@@ -16,7 +15,7 @@ def saved_models(tmp_path_factory):
     """An attention model and a max-pooling model in one store, trained for one tiny epoch."""
     import os
 
-    from zoo_core.data.synthetic import write_sentiment_files
+    from zoo_core.testing import write_sentiment_files
 
     home = tmp_path_factory.mktemp("zoo-home")
     old = os.environ.get("ZOO_HOME")
@@ -62,13 +61,6 @@ def test_explain_text_shows_each_token_with_its_weight(zoo_home):
     record = json.loads(invoke("run", "attn", "a superb film", "--explain", "--json").stdout)
     assert label == record["prediction"]
     assert tokens == " ".join(f"{t}[{w:.3f}]" for t, w in zip(record["tokens"], record["weights"]))
-
-
-def test_shading_is_darkest_on_the_heaviest_token():
-    line = render({"prediction": "pos", "probabilities": {"pos": 0.9}, "tokens": ["dull", "superb"],
-                   "weights": [0.0, 0.8]}, color=True)
-    assert shade("dull", 0.0) in line and shade("superb", 1.0) in line
-    assert "48;2;255;255;255m" in shade("x", 0.0) and "48;2;255;140;0m" in shade("x", 1.0)
 
 
 def test_explain_png_writes_a_picture(zoo_home, tmp_path):

@@ -2,9 +2,8 @@
 import pytest
 import torch
 
-from zoo_core.errors import ConfigError
-from zoo_core.extension.registry import get_registry
-from zoo_core.modeling.interfaces import EncoderOutput, last_real_state, lengths_to_mask
+from zoo_core.plugin import ConfigError, EncoderOutput, last_real_state, lengths_to_mask
+from zoo_core.testing import registry as get_registry
 
 POOLERS = ["last", "mean", "max", "attention", {"type": "attention", "heads": 3}, "concat", "ends"]
 DIM = 6

@@ -1,5 +1,5 @@
 """What this plugin offers; the torch code lives in zoo_pooling.poolers and loads only when used."""
-from zoo_core import Architecture, Component, hookimpl
+from zoo_core.plugin import Architecture, Component, hookimpl
 from zoo_pooling.configs import (
     AttentionPoolerConfig,
     ConcatPoolerConfig,

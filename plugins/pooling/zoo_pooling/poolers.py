@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from zoo_core.modeling.interfaces import EncoderOutput, Pooler, last_real_state
+from zoo_core.plugin import EncoderOutput, Pooler, last_real_state
 
 
 def real_states(states: Tensor, mask: Tensor, fill: float = 0.0) -> Tensor:

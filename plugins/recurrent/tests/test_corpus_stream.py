@@ -6,8 +6,7 @@ import pytest
 import torch
 
 import zoo_core as zoo
-from zoo_core.data.vocab import BOS, Vocab, tokenize
-from zoo_core.errors import DataError
+from zoo_core.plugin import BOS, DataError, Vocab, tokenize
 from zoo_recurrent import corpus_stream
 from zoo_recurrent.corpus_stream import CorpusStream, streamed_chunks
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from zoo_core.extension.registry import get_registry
+from zoo_core.testing import registry as get_registry
 
 
 def build(kind: str, **settings):

@@ -10,11 +10,8 @@ import pytest
 import torch
 
 import zoo_core as zoo
-from zoo_core.config.sections import StrictConfig
-from zoo_core.data.vocab import Vocab
-from zoo_core.errors import ConfigError, UnknownNameError
-from zoo_core.extension.records import Component
-from zoo_core.extension.registry import get_registry
+from zoo_core.plugin import Component, ConfigError, StrictConfig, UnknownNameError, Vocab
+from zoo_core.testing import registry as get_registry
 from zoo_recurrent import generation as generation_module
 from zoo_recurrent.samplers import TopKSampler, TopPSampler
 
@@ -128,9 +125,7 @@ def zoo_cli(*args):
 
 
 def test_zoo_run_streams_text_and_json_log_probs(model):
-    from zoo_core.io.store import model_path
-
-    model.save(model_path("tiny-lm"))
+    model.save("tiny-lm")  # a store name, as zoo.load and zoo run read it
     plain = zoo_cli("run", "tiny-lm", "ROMEO:", "--max-tokens", "30", "--sampler", "top-k", "--top-k", "5", "--seed", "4")
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout == text(model, sampler="top-k", top_k=5, seed=4, max_tokens=30) + "\n"

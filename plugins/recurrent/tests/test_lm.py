@@ -5,9 +5,7 @@ import pytest
 import torch
 
 import zoo_core as zoo
-from zoo_core.data.vocab import Vocab
-from zoo_core.errors import ConfigError, DataError
-from zoo_core.tasks.base import DataOptions
+from zoo_core.plugin import ConfigError, DataError, DataOptions, Vocab
 from zoo_recurrent.corpus import stdlib_sources, write_stdlib_corpus
 from zoo_recurrent.lm_task import stream_chunks
 

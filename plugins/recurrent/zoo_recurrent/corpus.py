@@ -9,8 +9,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from zoo_core.data.readers import _read_text
-from zoo_core.errors import DataError
+from zoo_core.plugin import DataError, read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".rst", ".py", ".text", ""}
 STDLIB_CAP_BYTES = 3_000_000
@@ -34,7 +33,7 @@ def read_corpus(path: str | Path, max_bytes: int) -> list[str]:
         raise DataError(f"{path}: {total / 1e6:.1f} MB of text is above data.max_corpus_mb "
                         f"({max_bytes / 1e6:.0f} MB); raise it with --set data.max_corpus_mb=N, "
                         "or read it as a stream with --stream (docs/scale.md)")
-    return [_read_text(p) for p in files]
+    return [read_text(p) for p in files]
 
 
 def stdlib_sources(cap_bytes: int = STDLIB_CAP_BYTES) -> list[Path]:

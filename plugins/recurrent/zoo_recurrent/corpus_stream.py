@@ -10,8 +10,7 @@ from typing import Callable, Iterator, Optional
 
 import torch
 
-from zoo_core.data.vocab import BOS, Vocab
-from zoo_core.errors import DataError
+from zoo_core.plugin import BOS, DataError, Vocab
 
 BLOCK_BYTES = 1 << 20  # read this much at a time; memory per row stays about this
 WHITESPACE = b" \n\t\r"

@@ -11,18 +11,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state, lengths_to_mask
+from zoo_core.plugin import Encoder, EncoderOutput, last_real_state, lengths_to_mask, reverse_padded
 
 LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def reverse_padded(inputs: Tensor, lengths: Tensor) -> Tensor:
-    """Reverse each sequence's real tokens in place, leaving padding at the end."""
-    time = inputs.size(1)
-    positions = torch.arange(time, device=inputs.device).unsqueeze(0)
-    index = (lengths.unsqueeze(1) - 1 - positions)
-    index = torch.where(index >= 0, index, positions)  # padding stays where it is
-    return inputs.gather(1, index.unsqueeze(-1).expand_as(inputs))
 
 
 class RecurrentEncoder(Encoder):

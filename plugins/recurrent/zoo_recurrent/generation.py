@@ -9,9 +9,7 @@ from typing import Any, Iterator, Optional
 
 import torch
 
-from zoo_core.data.vocab import BOS, PAD, UNK
-from zoo_core.errors import ConfigError
-from zoo_core.extension.registry import get_registry
+from zoo_core.plugin import BOS, PAD, UNK, ConfigError, choose_sampler
 
 DEFAULT_MAX_TOKENS = 200
 MAX_TOKENS_LIMIT = 100_000
@@ -25,25 +23,12 @@ class GeneratedToken:
     log_prob: float  # the model's own log-probability of this token (natural log)
 
 
-def choose_sampler(name: Optional[str], **given: Any):
-    """A sampler from `--sampler NAME` and its options; with no name, the options pick it."""
+def pick_sampler(name: Optional[str], **given: Any):
+    """(name, sampler) from `--sampler NAME` and its options; with no name, the options pick it."""
     given = {key: value for key, value in given.items() if value is not None}
     if name is None:
         name = "top-p" if "top_p" in given else "top-k" if "top_k" in given else "temperature"
-    component = get_registry().component("sampler", name)
-    fields = component.config.model_fields
-    for key in given:
-        if key not in fields:
-            takes = ", ".join(f"--{f.replace('_', '-')}" for f in fields if f != "type") or "no options"
-            raise ConfigError(f"--{key.replace('_', '-')} does not apply to sampler '{name}' (it takes {takes})")
-    try:
-        config = component.config.model_validate({"type": name, **given})
-    except Exception as error:  # pydantic.ValidationError: say which flag and its bounds
-        first = error.errors()[0]
-        flag = "--" + str(first["loc"][0]).replace("_", "-")
-        hint = "; 0 means greedy" if first["loc"][0] == "temperature" else ""
-        raise ConfigError(f"{flag}: {first['msg'].lower()} (got {first.get('input')!r}){hint}") from None
-    return name, component.load()(config)
+    return name, choose_sampler(name, given, hints={"temperature": "; 0 means greedy"})
 
 
 def bounded_max_tokens(max_tokens: Optional[int]) -> int:
@@ -66,7 +51,7 @@ class Generation:
                  seed: Optional[int] = None):
         self.model = model
         self.max_tokens = bounded_max_tokens(max_tokens)
-        self.sampler_name, self.sampler = choose_sampler(sampler, temperature=temperature, top_k=top_k, top_p=top_p)
+        self.sampler_name, self.sampler = pick_sampler(sampler, temperature=temperature, top_k=top_k, top_p=top_p)
         self.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         self.prompt = prompt
         vocab = model.vocabs["tokens"]

@@ -2,8 +2,7 @@
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from zoo_core.data.vocab import PAD_ID
-from zoo_core.modeling.interfaces import EncoderOutput, Head
+from zoo_core.plugin import PAD_ID, EncoderOutput, Head
 
 
 class LMHead(Head):

@@ -7,21 +7,28 @@ cross-entropy over every position, and the state is carried, detached, into the 
 """
 from __future__ import annotations
 
-import json
 import math
 import random
-import sys
-import warnings
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 import torch
 from torch.nn import functional as F
 
-from zoo_core.data.streaming import bounded_counts
-from zoo_core.data.vocab import BOS, PAD, UNK, Vocab, tokenize
-from zoo_core.errors import ConfigError, DataError
-from zoo_core.tasks.base import DataOptions, Splits, TaskRunner
+from zoo_core.plugin import (
+    BOS,
+    PAD,
+    UNK,
+    ConfigError,
+    DataError,
+    DataOptions,
+    Splits,
+    TaskAbilities,
+    TaskRunner,
+    Vocab,
+    bounded_counts,
+    tokenize,
+)
 from zoo_recurrent.corpus import read_corpus, write_stdlib_corpus
 from zoo_recurrent.corpus_stream import CorpusStream, streamed_chunks
 from zoo_recurrent.generation import GeneratedToken, Generation
@@ -59,7 +66,7 @@ class LanguageModelTask(TaskRunner):
     name = "lm"
     primary_metric = "loss"
     higher_is_better = False
-    supports_streaming = True
+    abilities = TaskAbilities(streaming_data=True, generation=True)
     run_options = frozenset({"max_tokens", "sampler", "temperature", "top_k", "top_p", "seed"})
 
     def __init__(self, config):
@@ -202,20 +209,3 @@ class LanguageModelTask(TaskRunner):
         return {"input": generation.prompt, "prediction": "".join(t.text for t in tokens),
                 "tokens": [t.text for t in tokens], "log_probs": [round(t.log_prob, 6) for t in tokens],
                 "sampler": generation.sampler_name, "seed": generation.seed}
-
-    def run_cli(self, model, inputs: list[str], as_json: bool, **options) -> None:
-        """Streams each prompt's continuation to stdout as it is generated (one line per prompt)."""
-        for prompt in inputs:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                generation = Generation(model, prompt, **options)
-            for warning in caught:
-                print(f"zoo: warning: {warning.message}", file=sys.stderr)
-            if as_json:
-                print(json.dumps(self.record(generation), ensure_ascii=False), flush=True)
-                continue
-            for token in generation:
-                sys.stdout.write(token.text)
-                sys.stdout.flush()
-            sys.stdout.write("\n")
-            sys.stdout.flush()

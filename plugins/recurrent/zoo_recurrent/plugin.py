@@ -1,5 +1,5 @@
 """What this plugin offers; the torch code lives in zoo_recurrent.encoders and loads only when used."""
-from zoo_core import Architecture, Component, Task, hookimpl
+from zoo_core.plugin import Architecture, Component, Task, hookimpl
 from zoo_recurrent.configs import GRUConfig, LSTMConfig, RNNConfig
 from zoo_recurrent.lm_configs import (
     LMDataConfig,

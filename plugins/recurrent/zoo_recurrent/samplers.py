@@ -10,7 +10,7 @@ from typing import Any, Iterator, Optional
 import torch
 from torch import Tensor
 
-from zoo_core.modeling.interfaces import SampledStep, Sampler
+from zoo_core.plugin import SampledStep, Sampler
 
 
 def sample(weights: Tensor, generator: Optional[torch.Generator]) -> Tensor:

@@ -39,7 +39,8 @@ def main() -> None:
     os.chdir(ROOT)
     from zoo_core.modeling.loading import load_model
     from zoo_core.workflows import data_options
-    from zoo_seq2seq.translate import Translator, choose_sampler, write_attention_png
+    from zoo_core.cli.pictures import write_attention_png
+    from zoo_seq2seq.translate import Translator, choose_sampler
 
     rows = []
     for architecture in ARCHITECTURES:

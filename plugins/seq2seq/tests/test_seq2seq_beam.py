@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from zoo_core.errors import ConfigError
-from zoo_core.modeling.components.samplers import GreedySampler
+from zoo_core.plugin import ConfigError
 from zoo_seq2seq.beam import BeamSampler
 from zoo_seq2seq.configs import BeamSamplerConfig
 from zoo_seq2seq.translate import choose_sampler
@@ -33,7 +32,7 @@ def decode(sampler, table, rows=3, max_tokens=8):
 
 def test_width_one_is_greedy():
     table = torch.randn(9, 9, generator=torch.Generator().manual_seed(1))
-    greedy = decode(GreedySampler(None), table)
+    greedy = decode(choose_sampler()[1], table)
     assert [s.tokens for s in decode(beam(1), table)] == [s.tokens for s in greedy]
     assert [s.log_prob for s in decode(beam(1), table)] == pytest.approx([s.log_prob for s in greedy], abs=1e-5)
 
@@ -48,7 +47,7 @@ def test_beam_finds_a_likelier_sequence_than_greedy():
     probs[0, END] = 1.0
     table = probs.log()
     start = torch.tensor([1])
-    greedy = GreedySampler(None).decode_sequences(table_step(table), torch.zeros(1), start, END, 4, reorder)
+    greedy = choose_sampler()[1].decode_sequences(table_step(table), torch.zeros(1), start, END, 4, reorder)
     found = beam(3).decode_sequences(table_step(table), torch.zeros(1), start, END, 4, reorder)
     assert found[0].tokens == [3]
     assert found[0].log_prob > greedy[0].log_prob

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from zoo_core.errors import DataError
-from zoo_core.extension.registry import get_registry
-from zoo_core.tasks.base import DataOptions
+from zoo_core.plugin import DataError, DataOptions
+from zoo_core.testing import registry as get_registry
 from zoo_seq2seq.data import read_pairs, split_bucket
 
 TATOEBA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "tatoeba-eng-fra" / "fra.txt.gz"

@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from zoo_core.errors import ConfigError
-from zoo_core.workflows import create_model, placeholder_vocabs
+from zoo_core import create_model
+from zoo_core.plugin import ConfigError
+from zoo_core.testing import placeholder_vocabs
 from zoo_seq2seq.task import BOS_ID
 
 SMALL = {"embedding__dim": 8, "encoder__hidden_size": 6, "head__hidden_size": 12, "head__embedding_dim": 5,

@@ -4,10 +4,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from zoo_core import create_model, train
 from zoo_core.cli import main
-from zoo_core.data.vocab import Vocab
-from zoo_core.errors import ZooError
-from zoo_core.workflows import create_model, train
+from zoo_core.plugin import Vocab, ZooError
 from zoo_seq2seq.synthetic import number_words, write_number_pairs
 from zoo_seq2seq.translate import translate
 

@@ -11,8 +11,7 @@ from typing import Any, Iterator, Optional
 import torch
 from torch import Tensor
 
-from zoo_core.errors import ConfigError
-from zoo_core.modeling.interfaces import DecodedSequence, SampledStep, Sampler
+from zoo_core.plugin import ConfigError, DecodedSequence, SampledStep, Sampler
 
 
 class BeamSampler(Sampler):

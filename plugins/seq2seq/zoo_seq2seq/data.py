@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from zoo_core.errors import DataError
+from zoo_core.plugin import DataError
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from zoo_core.data.vocab import PAD_ID
-from zoo_core.errors import ConfigError
-from zoo_core.modeling.interfaces import EncoderOutput, Head, lengths_to_mask
+from zoo_core.plugin import PAD_ID, ConfigError, EncoderOutput, Head, lengths_to_mask
 
 
 class AttentionDecoder(Head):

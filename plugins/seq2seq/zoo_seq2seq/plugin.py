@@ -1,5 +1,5 @@
 """What this plugin offers; the torch code lives in its other modules and loads only when used."""
-from zoo_core import Architecture, Component, Task, hookimpl
+from zoo_core.plugin import Architecture, Component, Task, hookimpl
 from zoo_seq2seq.configs import AttentionDecoderConfig, BeamSamplerConfig, Seq2SeqDataConfig
 
 BIGRU_ENCODER = {"type": "gru", "hidden_size": 256, "bidirectional": True}

@@ -15,10 +15,23 @@ from typing import Sequence
 import torch
 from torch.nn import functional as F
 
-from zoo_core.data.vocab import BOS, EOS, PAD, PAD_ID, UNK, Vocab, tokenize
-from zoo_core.errors import DataError
-from zoo_core.modeling.batching import bucket_batches, pad
-from zoo_core.tasks.base import DataOptions, Splits, TaskRunner, in_batches
+from zoo_core.plugin import (
+    BOS,
+    EOS,
+    PAD,
+    PAD_ID,
+    UNK,
+    DataError,
+    DataOptions,
+    Splits,
+    TaskAbilities,
+    TaskRunner,
+    Vocab,
+    ZooError,
+    bucket_batches,
+    pad,
+    tokenize,
+)
 from zoo_seq2seq.data import Pair, read_pairs, split_bucket, warn, within_words
 
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
@@ -40,7 +53,8 @@ def with_role(pairs: list, role: str) -> EncodedPairs:
 
 class Seq2SeqTask(TaskRunner):
     name = "seq2seq"
-    run_options = frozenset({"beam", "sampler", "max_tokens", "attention_png", "temperature", "top_k", "top_p", "seed"})
+    abilities = TaskAbilities(attention_maps=True)
+    run_options = frozenset({"beam", "sampler", "max_tokens", "attention", "temperature", "top_k", "top_p", "seed"})
 
     def __init__(self, config):
         super().__init__(config)
@@ -172,34 +186,12 @@ class Seq2SeqTask(TaskRunner):
         return {"bleu": bleu, "loss": loss, "perplexity": math.exp(min(loss, 700.0))}
 
     # inference ----------------------------------------------------------------------------
-    def predict(self, model, inputs: list[str], **options) -> list[dict]:
+    def predict(self, model, inputs: list[str], attention: bool = False, **options) -> list[dict]:
+        """One translation record per sentence; ``attention=True`` adds ``source_tokens`` and the decoder's
+        target x source ``attention`` matrix (models with attention)."""
         from zoo_seq2seq.translate import Translator
 
-        return Translator(model, **options).translate(inputs)
-
-    def render(self, result: dict) -> str:
-        return result["prediction"]
-
-    def run_cli(self, model, inputs: list[str], as_json: bool, attention_png=None, **options) -> None:
-        """One translation a line (or JSON record) as each batch is done; --attention-png draws them."""
-        import click
-
-        from zoo_seq2seq.translate import Translator, write_attention_png
-
-        translator = Translator(model, **options)
-        if attention_png:
-            from zoo_core.errors import ZooError
-            from zoo_core.experiments.plots import check_plotting
-
-            if model.config.head.attention == "none":
-                raise ZooError(f"--attention-png: model '{model.config.architecture}' has no attention "
-                               "(head.attention=none); use a model with attention, e.g. gru-attn-seq2seq")
-            check_plotting("--attention-png")
-        drawn = []
-        for batch in in_batches(inputs, 32):
-            for result in translator.translate(batch, attention=bool(attention_png)):
-                drawn.append(result)
-                shown = {k: v for k, v in result.items() if k not in ("attention", "source_tokens")}
-                self.echo_result(shown, as_json, self.render(result))
-        if attention_png and drawn:
-            click.echo(f"wrote {write_attention_png(drawn, attention_png)}", err=True)
+        if attention and model.config.head.attention == "none":
+            raise ZooError(f"--attention-png: model '{model.config.architecture}' has no attention "
+                           "(head.attention=none); use a model with attention, e.g. gru-attn-seq2seq")
+        return Translator(model, **options).translate(inputs, attention=attention)

@@ -8,11 +8,8 @@ from typing import Optional
 
 import torch
 
-from zoo_core.data.vocab import BOS, EOS, PAD
-from zoo_core.errors import ConfigError, ZooError
-from zoo_core.extension.registry import get_registry
-from zoo_core.modeling.batching import pad
-from zoo_core.modeling.interfaces import DecodedSequence
+from zoo_core.plugin import BOS, PAD, ConfigError, DecodedSequence, ZooError, pad
+from zoo_core.plugin import choose_sampler as core_choose_sampler
 from zoo_seq2seq.task import BOS_ID, EOS_ID
 
 DECODE_BATCH = 128
@@ -34,19 +31,7 @@ def choose_sampler(beam: Optional[int] = None, sampler: Optional[str] = None, **
             raise ConfigError(f"--beam chooses beam search; leave out --sampler {sampler} or --beam")
         sampler, given = "beam", {**given, "width": beam}
     name = sampler or "greedy"
-    component = get_registry().component("sampler", name)
-    fields = component.config.model_fields
-    flags = {"width": "--beam"}
-    for key in given:
-        if key not in fields:
-            raise ConfigError(f"--{key.replace('_', '-')} does not apply to sampler '{name}'")
-    try:
-        config = component.config.model_validate({"type": name, **given})
-    except Exception as error:  # pydantic.ValidationError: name the flag and the bound
-        first = error.errors()[0]
-        flag = flags.get(str(first["loc"][0]), "--" + str(first["loc"][0]).replace("_", "-"))
-        raise ConfigError(f"{flag}: {first['msg'].lower()} (got {first.get('input')!r})") from None
-    return name, component.load()(config)
+    return name, core_choose_sampler(name, given, flags={"width": "--beam"})
 
 
 def detokenize(tokens: list[str], kind: str) -> str:
@@ -143,28 +128,3 @@ class Translator:
 def translate(model, sentences: list[str], **options) -> list[str]:
     """Translations of ``sentences`` (options as `zoo run`: beam, sampler, max_tokens, seed...)."""
     return [record["prediction"] for record in Translator(model, **options).translate(list(sentences))]
-
-
-def write_attention_png(results: list[dict], path) -> str:
-    """One attention matrix per sentence (target tokens down, source tokens across)."""
-    from pathlib import Path
-
-    from zoo_core.experiments.plots import pyplot
-
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ZooError(f"--attention-png {path}: folder {path.parent} does not exist; create it or pick another path")
-    shown = [r for r in results if r.get("attention")][:4]
-    plt = pyplot("--attention-png")
-    figure, axes = plt.subplots(len(shown), 1, squeeze=False,
-                                figsize=(max(4.0, 0.55 * max(len(r["source_tokens"]) for r in shown) + 2),
-                                         sum(0.45 * len(r["attention"]) + 1.2 for r in shown)))
-    for axis, result in zip(axes[:, 0], shown):
-        axis.imshow(result["attention"], cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
-        axis.set_xticks(range(len(result["source_tokens"])), result["source_tokens"], rotation=45, ha="right")
-        axis.set_yticks(range(len(result["attention"])), [*result["tokens"], EOS][:len(result["attention"])])
-        axis.set_title(f"{result['input']}  →  {result['prediction']}", fontsize=9)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return str(path)
