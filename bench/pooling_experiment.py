@@ -175,8 +175,8 @@ def write_doc(results: dict) -> None:
 
 def draw_attention(results: dict, data: Path) -> None:
     """Weights of the saved attention model on three dev sentences (short enough to read)."""
-    from zoo_core.data.readers import read_classification, split_examples
     from zoo_core.cli.pictures import write_token_weights_png
+    from zoo_core.data.readers import read_classification, split_examples
     from zoo_core.modeling.loading import load_model
 
     saved = [r["model"] for r in results["runs"] if r["pooling"] == "attention" and r.get("model")]

@@ -11,7 +11,11 @@ from zoo_core.data.vocab import Vocab
 from zoo_core.errors import ConfigError, ZooError
 from zoo_core.extension.registry import get_registry
 from zoo_core.io.store import metrics_path, model_path, zoo_home
+from zoo_core.modeling.loading import load_model
+from zoo_core.modeling.model import ZooModel
 from zoo_core.tasks.base import DataOptions
+from zoo_core.training import distributed
+from zoo_core.training.loop import fit, seed_everything
 
 
 def overrides_from_kwargs(kwargs: dict) -> dict:
@@ -37,9 +41,6 @@ def create_model(name: str, vocab=None, num_classes: Optional[int] = None, vocab
     ``num_classes`` (classification) makes labels "0".."N-1". ``vocabs`` gives every vocabulary
     by name for tasks that need more than one.
     """
-    from zoo_core.modeling.model import ZooModel
-    from zoo_core.training.loop import seed_everything
-
     config = resolve_config(name, overrides)
     vocabs = dict(vocabs or {})
     if vocab is not None:
@@ -88,8 +89,6 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
     ``overrides`` is a nested dict of config changes; keyword ``training__epochs=3`` works too.
     Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
     """
-    from zoo_core.training import distributed
-
     setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
     config = resolve_config(architecture, {**(overrides_from_kwargs(setting_kwargs)), **(overrides or {})}, config_file)
     target = writable_target(out, force)
@@ -103,9 +102,6 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
 
 
 def _train(architecture, config, data, target, group, device, progress, options):
-    from zoo_core.modeling.model import ZooModel
-    from zoo_core.training.loop import fit, seed_everything
-
     registry = get_registry()
     task = registry.task(config.task).load()(config)
     if config.training.stream and not task.abilities.streaming_data:
@@ -153,8 +149,6 @@ def describe_size(examples) -> str:
 
 def evaluate(reference: str, data: str, **options) -> dict:
     """Metrics of a saved model on ``data`` (its test split when the data has one)."""
-    from zoo_core.modeling.loading import load_model
-
     model = load_model(reference)
     examples = model.task.load_eval(data_options(data, **options))
     return model.task.evaluate_report(model, model.task.encode(examples, model.vocabs))

@@ -6,7 +6,11 @@ from typing import Optional
 
 import click
 
+from zoo_core.config.overrides import parse_set_options
 from zoo_core.errors import ZooError
+from zoo_core.experiments.compare import Comparison, failures, format_table, parse_grid, summarize
+from zoo_core.experiments.plots import plot_comparison_curves, plot_comparison_summary
+from zoo_core.extension.registry import get_registry
 
 
 @click.command("compare")
@@ -33,10 +37,6 @@ def compare_command(architectures, data, data_format, text_field, label_field, g
 
     Example: zoo compare rnn-classifier lstm-classifier --data ../shared/data/rt-polarity --seeds 3 --budget 2 --out cmp
     """
-    from zoo_core.config.overrides import parse_set_options
-    from zoo_core.experiments.compare import Comparison, failures, format_table, parse_grid, summarize
-    from zoo_core.extension.registry import get_registry
-
     registry = get_registry()
     for name in architectures:
         registry.architecture(name)  # unknown names fail before any run starts
@@ -56,8 +56,6 @@ def compare_command(architectures, data, data_format, text_field, label_field, g
     if no_plots:
         return
     try:
-        from zoo_core.experiments.plots import plot_comparison_curves, plot_comparison_summary
-
         curves = plot_comparison_curves(rows, summary, Path(out) / "curves.png")
         bars = plot_comparison_summary(summary, Path(out) / "summary.png")
         click.echo(f"wrote {curves} and {bars}", err=True)

@@ -7,6 +7,10 @@ from typing import Optional
 import click
 
 from zoo_core.cli.output import echo_json
+from zoo_core.cli.scaffold import write_plugin
+from zoo_core.config.overrides import parse_set_options
+from zoo_core.experiments.reference_results import list_with_results
+from zoo_core.experiments.training_reports import describe_training, is_trained_model, model_summary
 from zoo_core.extension.registry import get_registry
 
 
@@ -22,8 +26,6 @@ def list_command(pattern: Optional[str], task: Optional[str], as_json: bool, wit
     rows = [{"name": n, "task": reg.architectures[n].task, "plugin": reg.architectures[n].plugin,
              "description": reg.architectures[n].description} for n in names]
     if with_results:
-        from zoo_core.experiments.reference_results import list_with_results
-
         return list_with_results(rows, as_json)
     if as_json:
         return echo_json(rows)
@@ -42,9 +44,6 @@ def list_command(pattern: Optional[str], task: Optional[str], as_json: bool, wit
 @click.option("--json", "as_json", is_flag=True, help="Print the config, its JSON schema and the parameter count as JSON.")
 def info(name: str, settings: tuple[str, ...], vocab_size: int, as_json: bool):
     """Show an architecture's config (defaults, bounds, descriptions) and size, or a trained MODEL's training summary."""
-    from zoo_core.config.overrides import parse_set_options
-    from zoo_core.experiments.training_reports import describe_training, is_trained_model, model_summary
-
     reg = get_registry()
     if name not in reg.architectures and is_trained_model(name):
         summary = model_summary(name)
@@ -109,7 +108,5 @@ def plugins(ctx, as_json: bool):
 @click.option("--path", "directory", default=".", show_default=True, help="Folder to create the package in.")
 def plugins_new(name: str, directory: str):
     """Write a ready plugin package zoo-NAME: an example encoder, an architecture, tests (docs/plugins.md)."""
-    from zoo_core.cli.scaffold import write_plugin
-
     root = write_plugin(name, directory)
     click.echo(f"wrote {root}\nnext: pip install -e {root} && zoo list '{name}*' && pytest {root}")

@@ -8,8 +8,10 @@ from typing import Iterable, Iterator
 
 import click
 
+from zoo_core.cli.pictures import write_attention_png, write_token_weights_png
 from zoo_core.cli.presentation import echo_record, use_color
 from zoo_core.errors import ZooError
+from zoo_core.experiments.plots import check_plotting
 
 RUN_BATCH = 64  # inputs predicted together: output starts before a long stdin is done
 #: Flags that only change what the CLI shows, and the predict option each needs from the task.
@@ -49,8 +51,6 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
     if unsupported:
         refuse(unsupported[0], model, loaded)
     if explain_png or attention_png:
-        from zoo_core.experiments.plots import check_plotting
-
         check_plotting("--explain-png" if explain_png else "--attention-png")
     texts = (line.rstrip("\n") for line in sys.stdin) if inputs == ("-",) else iter(inputs)
     if task.abilities.generation and not as_json:
@@ -69,8 +69,6 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
             echo_record({k: v for k, v in record.items() if k not in ("attention", "source_tokens")}, as_json,
                         loaded.config.task, color and explain)
     if drawn:
-        from zoo_core.cli.pictures import write_attention_png, write_token_weights_png
-
         written = write_token_weights_png(drawn, explain_png) if explain_png else write_attention_png(drawn, attention_png)
         click.echo(f"wrote {written}", err=True)
 

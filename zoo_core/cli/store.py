@@ -6,6 +6,7 @@ from datetime import datetime
 import click
 
 from zoo_core.cli.output import echo_json
+from zoo_core.io.store import list_stored, models_dir, remove
 
 
 @click.group(invoke_without_command=True)
@@ -15,8 +16,6 @@ def models(ctx, as_json: bool):
     """Saved models in the store (ZOO_HOME)."""
     if ctx.invoked_subcommand is not None:
         return
-    from zoo_core.io.store import list_stored, models_dir
-
     rows = list_stored()
     if as_json:
         return echo_json(rows)
@@ -34,6 +33,4 @@ def models(ctx, as_json: bool):
 @click.argument("name")
 def models_rm(name: str):
     """Delete saved model NAME and its metrics."""
-    from zoo_core.io.store import remove
-
     click.echo(f"removed {remove(name)}")

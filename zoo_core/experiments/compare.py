@@ -18,6 +18,7 @@ from typing import Callable, Optional
 
 from zoo_core.config.overrides import parse_set_options
 from zoo_core.errors import ConfigError, ZooError
+from zoo_core.experiments.training_reports import read_history
 from zoo_core.io.store import atomic_write_bytes
 
 RESULTS_JSON, RESULTS_CSV = "results.json", "results.csv"
@@ -329,7 +330,6 @@ def peak_memory_mb() -> float:
 
 def worker(job: dict) -> None:
     """Train one run like `zoo train`, then write ``<model>.run.json`` (what the comparison records) beside it."""
-    from zoo_core.experiments.training_reports import read_history
     from zoo_core.workflows import train
 
     if job.get("threads"):

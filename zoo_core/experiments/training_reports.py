@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from zoo_core.errors import ArtifactError, ZooError
+from zoo_core.experiments.plots import plot_training_curves
+from zoo_core.io.artifacts import read_metadata
 from zoo_core.io.store import is_path, metrics_path, model_path
 
 
@@ -26,12 +29,8 @@ def read_history(model_file: Path) -> list[dict]:
 
 def model_summary(reference: str) -> dict:
     """Architecture, config and training summary of a saved model, plus its per-epoch history."""
-    from zoo_core.io.artifacts import read_metadata
-
     path = model_path(reference)
     if not path.exists():
-        from zoo_core.errors import ArtifactError
-
         raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")
     metadata = read_metadata(path)
     return {
@@ -74,12 +73,8 @@ def curves_path(model_file: Path) -> Path:
 
 
 def plot_model_curves(reference: str) -> Path:
-    from zoo_core.experiments.plots import plot_training_curves
-
     path = model_path(reference)
     history = read_history(path)
     if not history:
-        from zoo_core.errors import ZooError
-
         raise ZooError(f"{metrics_path(path)}: no per-epoch metrics to plot; train with --out to record them")
     return plot_training_curves(history, curves_path(path), title=path.name)

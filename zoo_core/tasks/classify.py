@@ -8,8 +8,9 @@ from typing import Sequence
 
 import torch
 
-from zoo_core.data.readers import Splits
+from zoo_core.data.readers import Splits, read_classification, split_examples
 from zoo_core.data.streaming import EncodedStream, StreamedExamples, bounded_counts, shuffle_buffer, windows
+from zoo_core.data.synthetic import write_sentiment_files
 from zoo_core.data.vocab import Vocab, tokenize
 from zoo_core.errors import DataError
 from zoo_core.modeling.batching import BUCKET_BATCHES, bucket_batches, pad
@@ -27,13 +28,9 @@ class ClassifyTask(TaskRunner):
     run_options = frozenset({"explain"})
 
     def default_data(self, directory: Path) -> str:
-        from zoo_core.data.synthetic import write_sentiment_files
-
         return str(write_sentiment_files(directory / "synthetic-sentiment", n=6000, seed=13))
 
     def load_splits(self, options: DataOptions) -> Splits:
-        from zoo_core.data.readers import read_classification, split_examples
-
         def read(path):
             return read_classification(path, format=options.format, text_field=options.text_field or "text",
                                        label_field=options.label_field or "label")

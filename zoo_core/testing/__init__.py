@@ -21,6 +21,9 @@ from __future__ import annotations
 from typing import Callable, Iterable, Union
 
 from zoo_core.data.synthetic import write_sentiment_files
+from zoo_core.extension.records import COMPONENT_KINDS
+from zoo_core.extension.registry import get_registry
+from zoo_core.testing import configs, models, modules
 from zoo_core.testing.common import ConformanceError, Target, parse_target, placeholder_vocabs, registry
 
 TargetLike = Union[str, Target, "tuple[str, dict]"]
@@ -34,8 +37,6 @@ __all__ = ["ConformanceError", "Target", "checks_for", "check_conformance", "par
 
 def checks_for(target: TargetLike) -> list[Callable[[Target], None]]:
     """The checks that apply to ``target``, in the order they run."""
-    from zoo_core.testing import configs, models, modules
-
     target = parse_target(target)
     config_checks = [configs.check_config_round_trips_json, configs.check_config_rejects_bad_values]
     if target.kind == "architecture":
@@ -70,9 +71,6 @@ def repository_targets(root) -> list[Target]:
     (this repository's first-party plugins and the core), discovered from the registry."""
     import importlib.util
     from pathlib import Path
-
-    from zoo_core.extension.records import COMPONENT_KINDS
-    from zoo_core.extension.registry import get_registry
 
     registry = get_registry()
     root = Path(root).resolve()

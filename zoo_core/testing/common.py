@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from zoo_core.config.overrides import merge_config
 from zoo_core.errors import ConfigError
 from zoo_core.extension.records import COMPONENT_KINDS
 from zoo_core.extension.registry import get_registry
@@ -83,8 +84,6 @@ def component_config(target: Target) -> BaseModel:
 
 def architecture_config(target: Target):
     """The validated, shrunk config of an architecture target."""
-    from zoo_core.config.overrides import merge_config
-
     reg = registry()
     base = reg.resolve(target.name, target.settings)
     small: dict = {"embedding": {"dim": SMALL}}

@@ -8,17 +8,19 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from zoo_core.io.store import read_header
+from zoo_core.modeling.loading import load_model
+from zoo_core.modeling.model import ZooModel
+from zoo_core.modeling.saving import save_model
 from zoo_core.testing.common import Target, architecture_config, registry
 from zoo_core.testing.modules import assert_gradients
+from zoo_core.workflows import placeholder_vocabs
 
 BATCH_SIZE = 4
 VOCAB_SIZE = 20
 
 
 def build(target: Target, seed: int = 0):
-    from zoo_core.modeling.model import ZooModel
-    from zoo_core.workflows import placeholder_vocabs
-
     config = architecture_config(target)
     torch.manual_seed(seed)
     return ZooModel(config, placeholder_vocabs(VOCAB_SIZE), registry())
@@ -99,10 +101,6 @@ def check_gradients_reach_every_parameter(target: Target) -> None:
 def check_save_load_round_trip(target: Target) -> None:
     """A model saved to a .safetensors file and loaded back gives identical logits, and the file
     records every plugin the model uses."""
-    from zoo_core.io.store import read_header
-    from zoo_core.modeling.loading import load_model
-    from zoo_core.modeling.saving import save_model
-
     check = "check_save_load_round_trip"
     model = build(target)
     batch = example_batch(target, model)

@@ -21,6 +21,7 @@ import torch
 import torch.distributed as dist
 
 from zoo_core.errors import ConfigError, ZooError
+from zoo_core.training.devices import select_device
 
 LAUNCH_OPTIONS = ("nproc_per_node", "nnodes", "rdzv_endpoint", "rdzv_id")  # `zoo train` flags the launcher consumes
 
@@ -89,8 +90,6 @@ def from_environment() -> ProcessGroup:
 
 def start(device_name: str) -> tuple[ProcessGroup, torch.device]:
     """Join the process group when torchrun started several processes; return it and this process's device."""
-    from zoo_core.training.devices import select_device
-
     group, device = from_environment(), select_device(device_name)
     if not group.active:
         return group, device

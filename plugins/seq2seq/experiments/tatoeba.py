@@ -37,9 +37,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0, help="Training budget of each model.")
     args = parser.parse_args()
     os.chdir(ROOT)
+    from zoo_core.cli.pictures import write_attention_png
     from zoo_core.modeling.loading import load_model
     from zoo_core.workflows import data_options
-    from zoo_core.cli.pictures import write_attention_png
     from zoo_seq2seq.translate import Translator, choose_sampler
 
     rows = []
