@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated model store, small data sets, and a CLI runner."""
+"""Shared fixtures of the core tests: small data sets and a CLI runner (the isolated store: ../conftest.py)."""
 from __future__ import annotations
 
 import os
@@ -10,14 +10,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-@pytest.fixture(autouse=True)
-def zoo_home(tmp_path, monkeypatch) -> Path:
-    """Every test gets its own model store."""
-    home = tmp_path / "zoo-home"
-    monkeypatch.setenv("ZOO_HOME", str(home))
-    return home
 
 
 @pytest.fixture

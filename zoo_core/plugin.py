@@ -39,6 +39,7 @@ _LAZY = {
     "reverse_padded": "zoo_core.modeling.interfaces",
     "bucket_batches": "zoo_core.modeling.batching",
     "pad": "zoo_core.modeling.batching",
+    "decode_token_by_token": "zoo_core.modeling.decoding",
     "build_component": "zoo_core.modeling.building",
     "choose_sampler": "zoo_core.modeling.building",
     "TaskRunner": "zoo_core.tasks.base",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo_core.errors import ArtifactError, ZooError
+from zoo_core.errors import ZooError
 from zoo_core.experiments.plots import plot_training_curves
 from zoo_core.io.artifacts import read_metadata
-from zoo_core.io.store import is_path, metrics_path, model_path
+from zoo_core.io.store import existing_model, is_path, metrics_path, model_path
 
 
 def is_trained_model(reference: str) -> bool:
@@ -29,9 +29,7 @@ def read_history(model_file: Path) -> list[dict]:
 
 def model_summary(reference: str) -> dict:
     """Architecture, config and training summary of a saved model, plus its per-epoch history."""
-    path = model_path(reference)
-    if not path.exists():
-        raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")
+    path = existing_model(reference)
     metadata = read_metadata(path)
     return {
         "model": str(path), "architecture": metadata.get("zoo.architecture"), "task": metadata.get("zoo.task"),

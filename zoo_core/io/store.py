@@ -2,12 +2,14 @@
 with its metrics beside it. Pure Python: listing models reads only the file headers."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import struct
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from zoo_core.errors import ArtifactError, UnknownNameError
 
@@ -62,16 +64,32 @@ def publish(temporary: str | Path, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+@contextlib.contextmanager
+def atomic_target(path: Path) -> Iterator[str]:
+    """A temporary file beside ``path`` to write; it replaces ``path`` when the block ends without an error,
+    and is removed when it fails, so ``path`` is always either the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
+        yield temporary
         publish(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_target(path) as temporary:
+        Path(temporary).write_bytes(data)
+
+
+def existing_model(reference: str) -> Path:
+    """The file of model ``reference`` (store name or path), or one line saying there is none."""
+    path = model_path(reference)
+    if not path.exists():
+        raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")
+    return path
 
 
 def read_header(path: Path) -> dict:

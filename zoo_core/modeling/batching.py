@@ -1,4 +1,4 @@
-"""Batches of similar lengths: the cheap win on CPU (DESIGN.md: ~1.8x over padding to the max)."""
+"""Batches of similar lengths: the cheap win on CPU (padding to the mean length trained ~1.8x faster than to the maximum on a 2-core CPU)."""
 from __future__ import annotations
 
 import random

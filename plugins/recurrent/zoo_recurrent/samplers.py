@@ -10,7 +10,7 @@ from typing import Any, Iterator, Optional
 import torch
 from torch import Tensor
 
-from zoo_core.plugin import SampledStep, Sampler
+from zoo_core.plugin import SampledStep, Sampler, decode_token_by_token
 
 
 def sample(weights: Tensor, generator: Optional[torch.Generator]) -> Tensor:
@@ -34,21 +34,13 @@ class TemperatureSampler(Sampler):
     def decode(self, step, state: Any, start_tokens: Tensor, end_token: Optional[int], max_tokens: int,
                reorder=None, generator: Optional[torch.Generator] = None) -> Iterator[SampledStep]:
         temperature = self.config.temperature
-        tokens = start_tokens
-        finished = torch.zeros_like(tokens, dtype=torch.bool)
-        for _ in range(max_tokens):
-            logits, state = step(tokens, state)
-            log_probs = torch.log_softmax(logits.float(), dim=-1)
+
+        def choose(logits: Tensor, log_probs: Tensor) -> Tensor:
             if temperature == 0:
-                tokens = log_probs.argmax(dim=-1)
-            else:
-                weights = torch.softmax(self.filter(logits.float() / temperature), dim=-1)
-                tokens = sample(weights, generator)
-            yield SampledStep(tokens, log_probs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1))
-            if end_token is not None:
-                finished |= tokens == end_token
-                if bool(finished.all()):
-                    return
+                return log_probs.argmax(dim=-1)
+            return sample(torch.softmax(self.filter(logits.float() / temperature), dim=-1), generator)
+
+        return decode_token_by_token(step, state, start_tokens, end_token, max_tokens, choose)
 
 
 class TopKSampler(TemperatureSampler):
