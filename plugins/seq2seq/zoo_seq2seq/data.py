@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from zoo_core.plugin import DataError
+from zoo_core.plugin import BOS, EOS, PAD, UNK, DataError
+
+# The target vocabulary starts with these, so the decoder's start and end ids are fixed.
+TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
+BOS_ID, EOS_ID = 2, 3  # places of <s> and </s> in TARGET_SPECIALS
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,6 @@ import torch
 from torch.nn import functional as F
 
 from zoo_core.plugin import (
-    BOS,
-    EOS,
-    PAD,
     PAD_ID,
     UNK,
     DataError,
@@ -32,10 +29,8 @@ from zoo_core.plugin import (
     pad,
     tokenize,
 )
-from zoo_seq2seq.data import Pair, read_pairs, split_bucket, warn, within_words
-
-TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
-BOS_ID, EOS_ID = 2, 3  # places of <s> and </s> in TARGET_SPECIALS
+from zoo_seq2seq.data import BOS_ID, EOS_ID, TARGET_SPECIALS, Pair, read_pairs, split_bucket, warn, within_words
+from zoo_seq2seq.translate import Translator, choose_sampler, decode, detokenize
 
 
 class EncodedPairs(list):
@@ -167,8 +162,6 @@ class Seq2SeqTask(TaskRunner):
         """Corpus BLEU (sacrebleu, default 13a tokenization) of decoded translations against the references."""
         import sacrebleu
 
-        from zoo_seq2seq.translate import choose_sampler, decode, detokenize
-
         sampler = sampler or choose_sampler()[1]
         decoded = decode(model, [e[0] for e in encoded], sampler)
         target, kind = model.vocabs["target"], self.config.tokenizer.type
@@ -189,8 +182,6 @@ class Seq2SeqTask(TaskRunner):
     def predict(self, model, inputs: list[str], attention: bool = False, **options) -> list[dict]:
         """One translation record per sentence; ``attention=True`` adds ``source_tokens`` and the decoder's
         target x source ``attention`` matrix (models with attention)."""
-        from zoo_seq2seq.translate import Translator
-
         if attention and model.config.head.attention == "none":
             raise ZooError(f"--attention-png: model '{model.config.architecture}' has no attention "
                            "(head.attention=none); use a model with attention, e.g. gru-attn-seq2seq")

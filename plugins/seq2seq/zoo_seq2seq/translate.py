@@ -10,7 +10,7 @@ import torch
 
 from zoo_core.plugin import BOS, PAD, ConfigError, DecodedSequence, ZooError, pad
 from zoo_core.plugin import choose_sampler as core_choose_sampler
-from zoo_seq2seq.task import BOS_ID, EOS_ID
+from zoo_seq2seq.data import BOS_ID, EOS_ID
 
 DECODE_BATCH = 128
 
