@@ -72,3 +72,14 @@ def test_config_file_bad_json_names_line(tmp_path):
     path.write_text('{\n "encoder": {\n "hidden_size": ,\n}}')
     with pytest.raises(ConfigError, match=r"c\.json:3: not valid JSON"):
         read_config_file(path)
+
+
+def test_train_deep_merges_overrides_and_keywords(sentiment_dir):
+    """`overrides={"training": ...}` and a `training__...` keyword both apply (keywords win on the same key)."""
+    import zoo_core as zoo
+
+    model = zoo.train("lstm-classifier", str(sentiment_dir), progress=False,
+                      overrides={"training": {"epochs": 1, "batch_size": 64}, "embedding": {"dim": 8}},
+                      training__batch_size=16, encoder__hidden_size=8)
+    assert model.config.training.epochs == 1 and model.config.training.batch_size == 16
+    assert model.config.embedding.dim == 8 and model.config.encoder.hidden_size == 8

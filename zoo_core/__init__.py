@@ -32,9 +32,10 @@ def list_models(pattern: str | None = None, task: str | None = None, exclude: tu
 def get_config(name: str, **overrides):
     """The validated config of architecture ``name``; overrides use ``__`` for nesting
     (``encoder__hidden_size=64``) or nested dicts (``encoder={"hidden_size": 64}``)."""
+    from zoo_core.config.overrides import keyword_overrides
     from zoo_core.workflows import resolve_config
 
-    return resolve_config(name, overrides)
+    return resolve_config(name, keyword_overrides(overrides))
 
 
 def create_model(name: str, vocab=None, num_classes: int | None = None, **overrides):

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from zoo_core.config.overrides import merge_config, set_path
+from zoo_core.config.overrides import keyword_overrides, merge_config
 from zoo_core.config.sections import ModelConfig
 from zoo_core.data.vocab import Vocab
 from zoo_core.errors import ConfigError, ZooError
@@ -18,20 +18,10 @@ from zoo_core.training import distributed
 from zoo_core.training.loop import fit, seed_everything
 
 
-def overrides_from_kwargs(kwargs: dict) -> dict:
-    """``encoder__hidden_size=64`` and ``encoder={"hidden_size": 64}`` both become nested dicts."""
-    nested: dict = {}
-    for key, value in kwargs.items():
-        if "__" in key:
-            set_path(nested, key.replace("__", "."), value)
-        else:
-            nested = merge_config(nested, {key: value})
-    return nested
-
-
 def resolve_config(name: str, overrides: Optional[dict] = None, config_file: Optional[dict] = None) -> ModelConfig:
-    nested = merge_config(config_file or {}, overrides_from_kwargs(overrides or {}))
-    return get_registry().resolve(name, nested)
+    """Architecture ``name``'s validated config: its defaults, then ``config_file``, then ``overrides`` (nested
+    dicts, deep-merged: a later source changes only the settings it names)."""
+    return get_registry().resolve(name, merge_config(config_file or {}, overrides or {}))
 
 
 def create_model(name: str, vocab=None, num_classes: Optional[int] = None, vocabs: Optional[dict] = None, **overrides):
@@ -41,7 +31,7 @@ def create_model(name: str, vocab=None, num_classes: Optional[int] = None, vocab
     ``num_classes`` (classification) makes labels "0".."N-1". ``vocabs`` gives every vocabulary
     by name for tasks that need more than one.
     """
-    config = resolve_config(name, overrides)
+    config = resolve_config(name, keyword_overrides(overrides))
     vocabs = dict(vocabs or {})
     if vocab is not None:
         vocabs["tokens"] = _as_vocab(vocab)
@@ -90,7 +80,8 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
     Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
     """
     setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
-    config = resolve_config(architecture, {**(overrides_from_kwargs(setting_kwargs)), **(overrides or {})}, config_file)
+    # Deep merge, keywords last: overrides={"training": {"lr": 0.01}} and training__epochs=3 both apply.
+    config = resolve_config(architecture, merge_config(overrides or {}, keyword_overrides(setting_kwargs)), config_file)
     target = writable_target(out, force)
     owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
     group, device = distributed.start(config.training.device)  # one process unless torchrun started several

@@ -92,3 +92,14 @@ def merge_config(base: dict, override: dict) -> dict:
                 continue
         merged[key] = copy.deepcopy(value)
     return merged
+
+
+def keyword_overrides(kwargs: dict) -> dict:
+    """Python keyword arguments as config changes: ``encoder__hidden_size=64`` and ``encoder={"hidden_size": 64}`` both become nested dicts."""
+    nested: dict = {}
+    for key, value in kwargs.items():
+        if "__" in key:
+            set_path(nested, key.replace("__", "."), value)
+        else:
+            nested = merge_config(nested, {key: value})
+    return nested
