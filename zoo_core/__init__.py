@@ -7,6 +7,7 @@
     model.predict(["a gripping film"])
 
 Importing this package does not import torch; the functions that need it import it when called.
+Plugins use zoo_core.plugin instead; the layers behind both are mapped in docs/architecture.md.
 """
 from zoo_core._version import __version__
 from zoo_core.extension.hookspecs import hookimpl

@@ -1,7 +1,8 @@
 """The `zoo` command group: every command module is registered here, and a ZooError anywhere becomes one line.
 
 Command modules import torch-heavy code inside the command functions, on purpose: `zoo --help`, `zoo list`,
-`zoo info` and `zoo plugins` must start without importing torch (docs/benchmarks.md, start-up).
+`zoo info` and `zoo plugins` must start without importing torch (docs/benchmarks.md, start-up). The layers
+below the CLI and how a command flows through them: docs/architecture.md.
 """
 from __future__ import annotations
 

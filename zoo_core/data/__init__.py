@@ -1,1 +1,1 @@
-"""Reading text data sets from disk; pure Python, no torch."""
+"""Data: readers and streams of text data sets, the embedded synthetic set, vocabularies; pure Python, no torch."""

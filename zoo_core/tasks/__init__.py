@@ -1,1 +1,1 @@
-"""Tasks: how each kind of model reads data, batches it, is scored and shows its output."""
+"""Tasks: how each kind of model reads data, batches it, is trained and scored, and predicts (records, not text)."""
