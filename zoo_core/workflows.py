@@ -16,6 +16,7 @@ from zoo_core.modeling.model import ZooModel
 from zoo_core.tasks.base import DataOptions
 from zoo_core.training import distributed
 from zoo_core.training.loop import fit, seed_everything
+from zoo_core.training.transfer import initialize_from
 
 
 def resolve_config(name: str, overrides: Optional[dict] = None, config_file: Optional[dict] = None) -> ModelConfig:
@@ -73,14 +74,17 @@ def prepare_data(task, options: DataOptions, announce: bool = True):
 
 def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] = None, force: bool = False,
           overrides: Optional[dict] = None, config_file: Optional[dict] = None, progress: bool = True,
-          **options: Any):
+          init: Optional[str] = None, **options: Any):
     """Train like `zoo train`: returns the trained model (saved too when ``out`` is given).
 
     ``overrides`` is a nested dict of config changes; keyword ``training__epochs=3`` works too.
+    ``init`` (``training.init``) starts from a saved model's weights (docs/transfer.md).
     Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
     """
     setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
     # Deep merge, keywords last: overrides={"training": {"lr": 0.01}} and training__epochs=3 both apply.
+    if init is not None:
+        setting_kwargs["training__init"] = init
     config = resolve_config(architecture, merge_config(overrides or {}, keyword_overrides(setting_kwargs)), config_file)
     target = writable_target(out, force)
     owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
@@ -105,6 +109,11 @@ def _train(architecture, config, data, target, group, device, progress, options)
     test_set = task.encode(splits.test, vocabs) if splits.test else []
     seed_everything(config.training.seed)
     model = ZooModel(config, vocabs, registry, task=task).to(device)
+    transfer = None
+    if config.training.init:
+        transfer = initialize_from(model, load_model(config.training.init), config.training.init).line()
+        if progress and group.is_main:
+            print(transfer, file=sys.stderr)
     if progress and group.is_main:
         processes = f" in {group.world_size} processes" if group.active else ""
         print(f"training {architecture}: {model.num_parameters():,} parameters, {describe_size(train_set)} train / "
@@ -116,6 +125,8 @@ def _train(architecture, config, data, target, group, device, progress, options)
         summary["test"] = task.evaluate(model, test_set)
     summary["data"] = str(data) if data else "embedded"
     summary["device"] = str(device)
+    if transfer:
+        summary["init"] = transfer
     model.training_summary = {k: v for k, v in summary.items() if k != "history"}
     if target is not None and group.is_main:  # one model file, however many processes trained it
         model.save(target)

@@ -29,6 +29,9 @@ from zoo_core.io.store import model_path
 @click.option("--precision", type=click.Choice(["fp32", "bf16", "fp16"]), help="training.precision (autocast).")
 @click.option("--accumulate", type=click.IntRange(1, 4096), help="training.accumulate: batches per optimizer step.")
 @click.option("--stream", is_flag=True, default=None, help="training.stream: read the training file as a stream.")
+@click.option("--init", "init", metavar="MODEL", help="training.init: start from this saved model's weights (docs/transfer.md).")
+@click.option("--freeze", multiple=True, type=click.Choice(["embedding", "token_features", "encoder", "head"]),
+              help="training.freeze: keep this part fixed (repeat for several).")
 @click.option("--nproc-per-node", type=click.IntRange(1, 1024),
               help="Train in this many processes per machine (torchrun; DistributedDataParallel).")
 @click.option("--nnodes", type=click.IntRange(1, 1024), default=1, show_default=True,
@@ -38,7 +41,7 @@ from zoo_core.io.store import model_path
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--plot", is_flag=True, help="Draw the learning curves to <model>.curves.png beside the model (needs matplotlib).")
 def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
-          device, epochs, seed, precision, accumulate, stream, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id, quiet,
+          device, epochs, seed, precision, accumulate, stream, init, freeze, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id, quiet,
           plot):
     """Train ARCHITECTURE on --data and save it as --out (docs/scale.md: several processes or machines)."""
     from zoo_core.workflows import train as train_model
@@ -51,7 +54,8 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
     overrides = parse_set_options(settings)
     for key, value in (("training.device", device), ("training.epochs", epochs), ("training.seed", seed),
                        ("training.precision", precision), ("training.accumulate", accumulate),
-                       ("training.stream", stream)):
+                       ("training.stream", stream), ("training.init", init),
+                       ("training.freeze", list(freeze) or None)):
         if value is not None:
             set_path(overrides, key, value)
     file_config = read_config_file(config_path) if config_path else None

@@ -1,7 +1,7 @@
 """The config sections every architecture shares (tokenizer, embedding, training) and the whole-model config."""
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,10 @@ class EmbeddingConfig(StrictConfig):
                                 "probability during training (Iyyer et al. 2015; AWD-LSTM's embedding dropout).")
 
 
+#: The parts of a model that training settings can name, from the input to the output.
+ModelPart = Literal["embedding", "token_features", "encoder", "head"]
+
+
 class TrainingConfig(StrictConfig):
     epochs: int = Field(10, ge=1, le=10000, description="Maximum passes over the training data.")
     batch_size: int = Field(32, ge=1, le=65536, description="Examples per optimizer step.")
@@ -53,6 +57,15 @@ class TrainingConfig(StrictConfig):
     stream: bool = Field(False, description="Read the training file as a stream instead of loading it whole "
                          "(for data larger than memory; docs/scale.md).")
     shuffle_buffer: int = Field(20000, ge=1, description="Examples held and shuffled together when streaming.")
+    init: Optional[str] = Field(None, description="Start from this saved model (store name or path): its weights "
+                                "are copied by role where shapes fit (docs/transfer.md); null starts from scratch.")
+    freeze: list[ModelPart] = Field(default_factory=list, description="Parts kept fixed while training: "
+                                    "embedding, token_features, encoder, head.")
+    unfreeze_every: Optional[int] = Field(None, ge=1, le=10000, description="Gradual unfreezing: every N epochs "
+                                          "the frozen part nearest the output starts training; null keeps them frozen.")
+    lr_multipliers: dict[ModelPart, Annotated[float, Field(gt=0.0, le=1000.0)]] = Field(
+        default_factory=dict, description="Learning-rate factor per part (discriminative fine-tuning), "
+        'e.g. {"embedding": 0.1, "encoder": 0.3}; parts left out train at training.lr.')
 
 
 SECTIONS = {"tokenizer": TokenizerConfig, "embedding": EmbeddingConfig, "training": TrainingConfig}

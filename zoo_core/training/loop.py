@@ -18,6 +18,7 @@ import torch
 from zoo_core.io.store import atomic_write_bytes
 from zoo_core.training.distributed import ProcessGroup, SyncedModel
 from zoo_core.training.precision import autocast, check_precision, grad_scaler
+from zoo_core.training.transfer import frozen_at, parameter_groups, set_frozen
 
 
 def seed_everything(seed: int) -> random.Random:
@@ -51,7 +52,8 @@ def fit(model, train, valid, *, metrics_file: Optional[Path] = None, progress: b
     device = model.device
     check_precision(settings.precision, device)
     trained = SyncedModel(model, device) if group.active else model
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    groups = parameter_groups(model, settings.lr, settings.lr_multipliers)
+    optimizer = torch.optim.AdamW(groups, lr=settings.lr, weight_decay=settings.weight_decay)
     scaler = grad_scaler(settings.precision, device)
     show = progress and group.is_main
     deadline = time.monotonic() + settings.max_minutes * 60 if settings.max_minutes else math.inf
@@ -69,6 +71,7 @@ def fit(model, train, valid, *, metrics_file: Optional[Path] = None, progress: b
 
     try:
         for epoch in range(1, settings.epochs + 1):
+            set_frozen(model, frozen_at(epoch, settings.freeze, settings.unfreeze_every))
             model.train()
             carry, total_loss, total_tokens, micro_batches, steps = None, 0.0, 0, 0, 0
             epoch_start = time.perf_counter()
@@ -135,6 +138,7 @@ def fit(model, train, valid, *, metrics_file: Optional[Path] = None, progress: b
         print("interrupted: keeping the best weights so far", file=sys.stderr)
     if best_state is not None:
         model.load_state_dict(best_state)
+    set_frozen(model, set())  # the returned model is whole again (fine-tuning it further starts unfrozen)
     model.eval()
     return {
         "epochs": len(history), "best_epoch": best_epoch, "stopped": stop_reason,
