@@ -56,3 +56,27 @@ def test_a_deliberate_violation_breaks_its_contract(probes, broken):
             path.unlink(missing_ok=True)
     assert result.returncode != 0
     assert broken in result.stdout, result.stdout[-2000:]
+
+
+def test_the_scaffold_and_the_docs_example_import_only_the_plugin_api():
+    """What `zoo plugins new` writes (and docs/examples, which is its output) is a third party's code."""
+    import ast
+
+    from zoo_core.cli.scaffold import render_plugin
+
+    files = dict(render_plugin("causal-conv"))
+    files.update({str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+                  for p in (ROOT / "docs" / "examples").rglob("*.py")})
+    checked = 0
+    for name, source in files.items():
+        if not name.endswith(".py"):
+            continue
+        allowed = {"zoo_core.plugin"} | ({"zoo_core", "zoo_core.testing"} if "/tests/" in f"/{name}" else set())
+        for node in ast.walk(ast.parse(source)):
+            modules = ([node.module] if isinstance(node, ast.ImportFrom) and node.module else
+                       [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            for module in modules:
+                if module.split(".")[0] == "zoo_core":
+                    assert module in allowed, f"{name} imports {module}"
+                    checked += 1
+    assert checked >= 6  # the hooks, configs, encoder and tests of both copies
