@@ -67,6 +67,9 @@ FAILING_PLUGIN = '''
 
 
     class FailingEncoder(Encoder):
+        bidirectional = False
+        carries_state = False
+
         def __init__(self, config, input_dim):
             super().__init__(config, input_dim)
             import torch

@@ -14,7 +14,7 @@ class ClassifyHeadConfig(StrictConfig):
     type: Literal["classify"] = "classify"
     pooling: Any = ComponentField("pooler", "last", "How states become one vector: a pooler name or {type: ...}.")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout before the output layer.")
-    hidden_size: int = Field(0, ge=0, description="Size of a hidden layer before the output; 0 for none.")
+    hidden_size: int = Field(0, ge=0, le=8192, description="Size of a hidden layer before the output; 0 for none.")
 
 
 class GreedySamplerConfig(StrictConfig):

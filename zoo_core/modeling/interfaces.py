@@ -39,7 +39,8 @@ class EncoderOutput:
     states: (batch, time, out_dim) per position, zero at padding.
     summary: (batch, out_dim) at each sequence's last real token (bidirectional: forward's last
         and backward's first, concatenated).
-    state: the recurrent state after the last real token (what a language model carries on).
+    state: the recurrent state after the last token, to hand back to ``forward`` (see ``Encoder``); None
+        from an encoder that does not carry state.
     """
 
     states: Tensor
@@ -48,9 +49,32 @@ class EncoderOutput:
 
 
 class Encoder(nn.Module):
-    """Embedded tokens and lengths in, per-position states and a summary out."""
+    """Embedded tokens and lengths in, per-position states and a summary out.
+
+    Every encoder declares, in ``__init__`` or as class attributes (docs/plugins.md, "The encoder contract"):
+
+    - ``out_dim: int``: the last dimension of its states and summary.
+    - ``bidirectional: bool``: True when the state at position t depends on tokens after t (heads and
+      poolers that read two directions need it); False when it reads left to right only.
+    - ``carries_state: bool``: True when ``forward`` returns a recurrent ``state`` that, handed back
+      to the next ``forward`` call, continues the sequence: encoding a text in two chunks, the second
+      given the first's state, gives the same per-position states as encoding it whole. A language
+      model needs it (training carries the state from chunk to chunk, generation from token to token).
+
+    The state is a tensor or a tuple of tensors (so ``detach_state`` can cut its graph), shaped as the
+    encoder needs: the first-party recurrent encoders use torch's own, a tensor
+    ``(num_layers, batch, hidden_size)`` (RNN, GRU) or a tuple ``(h, c)`` of two such tensors (LSTM).
+    It is handed back unchanged as ``forward(inputs, lengths, state)`` (detached between training
+    chunks by ``detach_state``).
+    ``None`` means start from zeros: the start of a text. An encoder that carries state returns it
+    whenever no sequence in the batch is padded (every length equals ``time``: a language model's
+    chunks, a prompt); with padding it may return None, since the state after the last column is not
+    each sequence's own. An encoder that does not carry state returns None.
+    """
 
     out_dim: int
+    bidirectional: bool
+    carries_state: bool
 
     def __init__(self, config, input_dim: int):
         super().__init__()
@@ -67,6 +91,14 @@ class Encoder(nn.Module):
         if isinstance(state, Tensor):
             return state.detach()
         return type(state)(self.detach_state(part) for part in state)
+
+
+DECLARED = ("bidirectional", "carries_state")  # what every encoder must declare, with no default
+
+
+def undeclared(encoder: Encoder) -> list[str]:
+    """The contract attributes ``encoder`` does not declare as a bool (empty when it keeps the contract)."""
+    return [name for name in DECLARED if not isinstance(getattr(encoder, name, None), bool)]
 
 
 class Pooler(nn.Module):

@@ -8,9 +8,9 @@ from torch import Tensor, nn
 
 from zoo_core.config.sections import ModelConfig
 from zoo_core.data.vocab import PAD_ID, Vocab
-from zoo_core.errors import ZooError
+from zoo_core.errors import ConfigError, ZooError
 from zoo_core.extension.registry import Registry, get_registry
-from zoo_core.modeling.interfaces import EncoderOutput, lengths_to_mask
+from zoo_core.modeling.interfaces import EncoderOutput, lengths_to_mask, undeclared
 from zoo_core.modeling.saving import save_model
 
 
@@ -38,8 +38,16 @@ class ZooModel(nn.Module):
         self.token_features = self.task.token_features(vocabs)
         extra_dim = self.token_features.out_dim if self.token_features is not None else 0
         self.encoder = encoder_class(config.encoder, input_dim=config.embedding.dim + extra_dim)
+        missing = undeclared(self.encoder)
+        if missing:  # no default: a wrong guess would let a head or task misuse the encoder silently
+            component = registry.component("encoder", config.encoder.type)
+            raise ConfigError(
+                f"encoder '{config.encoder.type}' ({component.impl}) does not declare {' and '.join(missing)}; "
+                f"set {', '.join(f'self.{name}' for name in missing)} to True or False in its __init__ "
+                "(docs/plugins.md, 'The encoder contract')")
         head_class = registry.component("head", config.head.type).load()
-        context = {"embedding": self.embedding, "registry": registry, "encoder_config": config.encoder,
+        # The head gets the built encoder, to check what it declares (direction, carried state).
+        context = {"embedding": self.embedding, "registry": registry, "encoder": self.encoder,
                    **self.task.head_context(vocabs)}
         self.head = head_class(config.head, input_dim=self.encoder.out_dim, context=context)
 

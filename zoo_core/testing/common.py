@@ -21,6 +21,17 @@ class ConformanceError(AssertionError):
     """A check failed; the message names the target, the check and what to fix."""
 
 
+class CheckSkipped(Exception):
+    """A check does not apply to a target (a pooler without parameters has no gradients to check); the
+    message is the reason. ``parametrize_with_checks`` turns it into ``pytest.skip``, ``check_conformance``
+    reports it as skipped."""
+
+
+# The fix for an out_dim that does not match, at the encoder level and the architecture level alike.
+OUT_DIM_FIX = ("set self.out_dim in the encoder's __init__ to the size it returns "
+               "(states (batch, time, out_dim), summary (batch, out_dim))")
+
+
 @dataclass(frozen=True)
 class Target:
     """What a check runs on: an architecture, or a component of ``kind``, with config settings."""
@@ -30,13 +41,21 @@ class Target:
     settings: dict = field(default_factory=dict, hash=False, compare=False)
 
     def __str__(self) -> str:
-        label = self.name if self.kind == "architecture" else f"{self.kind}:{self.name}"
+        label = self.label
         if self.settings:
             label += "[" + ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(self.settings.items())) + "]"
         return label
 
+    @property
+    def label(self) -> str:
+        """The target without its settings: what ``expected_failures`` may name for every variant."""
+        return self.name if self.kind == "architecture" else f"{self.kind}:{self.name}"
+
     def fail(self, check: str, problem: str, fix: str) -> ConformanceError:
         return ConformanceError(f"{self} fails {check}: {problem}; {fix}")
+
+    def skip(self, reason: str) -> CheckSkipped:
+        return CheckSkipped(reason)
 
 
 def parse_target(value: Any) -> Target:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+import types
+from typing import Any, Iterator, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -85,3 +86,41 @@ def check_config_rejects_bad_values(target: Target) -> None:
                 continue
             raise target.fail(check, f"{path}.{field_name}={value!r} is accepted though its bound is {bound}",
                               "keep the bound in a pydantic Field and do not override validation")
+
+
+def _is_numeric(annotation: Any) -> bool:
+    """int or float, alone or in an Optional/Union (bool is a type of its own here)."""
+    options = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    return any(option in (int, float) for option in options)
+
+
+def _unruly_fields(config_class: type[BaseModel], path: str) -> Iterator[tuple[str, str]]:
+    """(problem, fix) for each setting that breaks the guide's config rules (docs/plugins.md, 'Configs')."""
+    for name, info in config_class.model_fields.items():
+        if name == "type":  # the component's name, not a setting
+            continue
+        where = f"{path}.{name}"
+        if not (info.description or "").strip():
+            yield (f"{where} has no description",
+                   'give it pydantic.Field(default, description="..."): `zoo info` shows it to users')
+        if _is_numeric(info.annotation):
+            bounds = {bound for constraint in info.metadata for bound in ("ge", "gt", "le", "lt")
+                      if getattr(constraint, bound, None) is not None}
+            for side, names in (("lower", ("ge", "gt")), ("upper", ("le", "lt"))):
+                if not bounds.intersection(names):
+                    yield (f"{where} has no {side} bound", f"give its pydantic.Field a {side} bound ({names[0]}= or "
+                           f"{names[1]}=) so a bad --set fails at once, not in training")
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):  # a nested section
+            yield from _unruly_fields(info.annotation, where)
+
+
+def check_config_fields_bounded_and_described(target: Target) -> None:
+    """Every setting has a description, and every numeric setting a lower and an upper bound."""
+    check = "check_config_fields_bounded_and_described"
+    settings = 0
+    for _kind, path, config in _sections(target):
+        for problem, fix in _unruly_fields(type(config), path):
+            raise target.fail(check, problem, fix)
+        settings += sum(name != "type" for name in type(config).model_fields)
+    if not settings:
+        raise target.skip("its config has no settings besides type")

@@ -12,7 +12,7 @@ from zoo_core.io.store import read_header
 from zoo_core.modeling.loading import load_model
 from zoo_core.modeling.model import ZooModel
 from zoo_core.modeling.saving import save_model
-from zoo_core.testing.common import Target, architecture_config, registry
+from zoo_core.testing.common import OUT_DIM_FIX, Target, architecture_config, registry
 from zoo_core.testing.modules import assert_gradients
 from zoo_core.workflows import placeholder_vocabs
 
@@ -46,13 +46,14 @@ def check_output_shapes(target: Target) -> None:
     model = build(target)
     batch = example_batch(target, model)
     model.eval()
-    with torch.no_grad():
-        output, encoded = model(batch)
+    with torch.no_grad():  # the encoder alone first: a head built for the declared out_dim fails on any other
+        encoded = model.encode(batch["tokens"], batch["lengths"], None, batch)
     out_dim = model.encoder.out_dim
     if encoded.states.size(-1) != out_dim or encoded.summary.size(-1) != out_dim:
         raise target.fail(check, f"encoder out_dim is {out_dim} but it returns states of size "
                           f"{encoded.states.size(-1)} and a summary of size {encoded.summary.size(-1)}",
-                          "declare out_dim as the size the encoder returns")
+                          OUT_DIM_FIX)
+    output = logits(model, batch)
     if output.size(0) != batch["tokens"].size(0):
         raise target.fail(check, f"logits have {output.size(0)} rows for a batch of {batch['tokens'].size(0)}",
                           "return logits with the batch as first dimension")

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from zoo_core.modeling.interfaces import EncoderOutput, last_real_state, lengths_to_mask
-from zoo_core.testing.common import INPUT_DIM, Target, component_config, registry
+from zoo_core.testing.common import INPUT_DIM, OUT_DIM_FIX, Target, component_config, registry
 
 LENGTHS = torch.tensor([5, 2, 4, 1])  # a batch with padding in three rows
 LOUD = 50.0  # padding values no real input would have, so a leak shows
@@ -65,11 +65,12 @@ def check_output_shapes(target: Target) -> None:
     batch, time = len(LENGTHS), int(LENGTHS.max())
     if states is not None and tuple(states.shape) != (batch, time, out_dim):
         raise target.fail(check, f"states have shape {tuple(states.shape)}, expected {(batch, time, out_dim)}",
-                          "return states as (batch, time, out_dim) with out_dim as declared")
-    what = "summary" if target.kind == "encoder" else "pooled vector"
+                          OUT_DIM_FIX)
     if tuple(vector.shape) != (batch, out_dim):
-        raise target.fail(check, f"the {what} has shape {tuple(vector.shape)}, expected {(batch, out_dim)}",
-                          "return one out_dim vector per sequence (declare out_dim to match)")
+        what, fix = (("summary", OUT_DIM_FIX) if target.kind == "encoder" else
+                     ("pooled vector", "set self.out_dim in the pooler's __init__ to the size of the (batch, out_dim) "
+                                       "vector it returns"))
+        raise target.fail(check, f"the {what} has shape {tuple(vector.shape)}, expected {(batch, out_dim)}", fix)
 
 
 def check_padding_invariance(target: Target) -> None:
@@ -100,15 +101,15 @@ def check_padding_invariance(target: Target) -> None:
 def check_gradients_reach_every_parameter(target: Target) -> None:
     """A loss on the outputs gives every parameter a non-zero, finite gradient."""
     module = build(target)
+    if not any(parameter.requires_grad for parameter in module.parameters()):
+        raise target.skip("it has no trainable parameters")
     outputs = _outputs(target, module)
     generator = torch.Generator().manual_seed(2)
     # Random weights: a plain sum can cancel (normalisation layers) and hide a reachable parameter.
     loss = sum((t * torch.randn(t.shape, generator=generator)).sum() for t in outputs)
     if not loss.requires_grad:
-        if any(p.requires_grad for p in module.parameters()):
-            raise target.fail("check_gradients_reach_every_parameter", "its outputs carry no gradient",
-                              "do not compute the outputs under torch.no_grad() or from .detach()ed tensors")
-        return
+        raise target.fail("check_gradients_reach_every_parameter", "its outputs carry no gradient",
+                          "do not compute the outputs under torch.no_grad() or from .detach()ed tensors")
     loss.backward()
     assert_gradients(target, module)
 
@@ -134,11 +135,9 @@ def check_save_load_round_trip(target: Target) -> None:
     from safetensors.torch import load_model, save_model
 
     check = "check_save_load_round_trip"
-    if target.kind == "sampler":
-        return
     original = build(target, seed=0)
     if not list(original.state_dict()):
-        return
+        raise target.skip("it has no weights or buffers to save")
     fresh = build(target, seed=1)
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "weights.safetensors")
@@ -164,6 +163,90 @@ def check_same_seed_same_output(target: Target) -> None:
         if not torch.equal(first, second):
             raise target.fail(check, "the same seed gives different outputs",
                               "draw all randomness from torch's global generator (no numpy/random, no time)")
+
+
+# --- encoders only: the declared direction and carried state ----------------------------
+
+FULL_LENGTH = 6  # the direction and state checks use unpadded rows: a language model's chunks
+CHUNKS = (2, 1, 3)  # a one-token chunk is a generation step
+
+
+def _full_inputs(seed: int = 1) -> Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(3, FULL_LENGTH, INPUT_DIM, generator=generator)
+
+
+def _full_lengths(time: int) -> Tensor:
+    return torch.full((3,), time, dtype=torch.long)
+
+
+def declared(target: Target, module, name: str, check: str) -> bool:
+    """The encoder's declaration ``name`` (bidirectional, carries_state), which it must make."""
+    value = getattr(module, name, None)
+    if not isinstance(value, bool):
+        raise target.fail(check, f"it does not declare {name} (found {value!r})",
+                          f"set self.{name} to True or False in __init__ (docs/plugins.md, 'The encoder contract')")
+    return value
+
+
+def check_direction_is_as_declared(target: Target) -> None:
+    """bidirectional=False: the state at position t does not change when tokens after t do; True: it does."""
+    check = "check_direction_is_as_declared"
+    module = build(target)
+    bidirectional = declared(target, module, "bidirectional", check)
+    seen = 3  # positions 0, 1, 2 are compared; the tokens after them are replaced
+    inputs = _full_inputs()
+    changed = inputs.clone()
+    changed[:, seen:] = _full_inputs(seed=7)[:, seen:]
+    lengths = _full_lengths(FULL_LENGTH)
+    with torch.no_grad():
+        before = module(inputs, lengths).states[:, :seen]
+        after = module(changed, lengths).states[:, :seen]
+    gap = (before - after).abs().max().item()
+    if not bidirectional and gap > 1e-5:
+        raise target.fail(check, f"it declares bidirectional=False but its states at positions 0-{seen - 1} change "
+                          f"when only the tokens after them change (max difference {gap:.3g})",
+                          "declare bidirectional=True, or let position t read only tokens up to t "
+                          "(pad convolutions on the left, run recurrences left to right)")
+    if bidirectional and gap <= 1e-6:
+        raise target.fail(check, f"it declares bidirectional=True but its states at positions 0-{seen - 1} do not "
+                          "change when the tokens after them change",
+                          "declare bidirectional=False (poolers such as ends split the states into two directions)")
+
+
+def check_state_continues_the_sequence(target: Target) -> None:
+    """carries_state=True: encoding a sequence in chunks, each given the state the one before returned,
+    gives the same per-position states as encoding it whole (within 1e-5)."""
+    check = "check_state_continues_the_sequence"
+    module = build(target)
+    if not declared(target, module, "carries_state", check):
+        raise target.skip("it declares carries_state=False: no recurrent state to hand back")
+    inputs = _full_inputs()
+    with torch.no_grad():
+        whole = module(inputs, _full_lengths(FULL_LENGTH)).states
+        pieces, state, start = [], None, 0
+        for size in CHUNKS:
+            output = module(inputs[:, start:start + size], _full_lengths(size), state)
+            if output.state is None:
+                raise target.fail(check, f"it declares carries_state=True but returns state None after a chunk of "
+                                  f"{size} unpadded tokens", "return the state after the last token as "
+                                  "EncoderOutput.state (without it a language model forgets the text at every "
+                                  "chunk and generated token)")
+            try:
+                state = module.detach_state(output.state)
+            except Exception as error:  # whatever detach_state raises comes from the state's type
+                raise target.fail(check, f"Encoder.detach_state fails on its state ({type(error).__name__}: {error})",
+                                  "make the state a tensor or a tuple of tensors, or override detach_state") from None
+            pieces.append(output.states)
+            start += size
+    chunked = torch.cat(pieces, dim=1)
+    gap = (chunked - whole).abs().max().item() if chunked.shape == whole.shape else float("nan")
+    if not gap <= 1e-5:
+        sizes = ", ".join(map(str, CHUNKS))
+        raise target.fail(check, f"encoding in chunks of {sizes} tokens, each given the state the one before "
+                          f"returned, gives other states than encoding the sequence whole (max difference {gap:.3g})",
+                          "start forward from its `state` argument when given one (None: from zeros) and "
+                          "return the state after the last token")
 
 
 # --- samplers ------------------------------------------------------------------------------
@@ -222,7 +305,8 @@ def _check_sampler_seed(target: Target) -> None:
 
 CHECKS = {
     "encoder": [check_output_shapes, check_padding_invariance, check_gradients_reach_every_parameter,
-                check_save_load_round_trip, check_same_seed_same_output],
+                check_save_load_round_trip, check_same_seed_same_output, check_direction_is_as_declared,
+                check_state_continues_the_sequence],
     "pooler": [check_output_shapes, check_padding_invariance, check_gradients_reach_every_parameter,
                check_save_load_round_trip, check_same_seed_same_output],
     "sampler": [check_output_shapes, check_stops_at_end_token, check_same_seed_same_output],

@@ -78,6 +78,9 @@ class RunningSumConfig(StrictConfig):
 class RunningSumEncoder(Encoder):
     """A third party's unidirectional encoder: the running sum of the inputs."""
 
+    bidirectional = False
+    carries_state = False
+
     def __init__(self, config, input_dim):
         super().__init__(config, input_dim)
         self.out_dim = input_dim

@@ -16,7 +16,7 @@ class TagHeadConfig(StrictConfig):
     type: Literal["tag"] = "tag"
     crf: bool = Field(False, description="Score whole tag sequences with a linear-chain CRF (Viterbi decoding).")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout on the states before the output layer.")
-    hidden_size: int = Field(0, ge=0, description="Size of a hidden layer before the output; 0 for none.")
+    hidden_size: int = Field(0, ge=0, le=8192, description="Size of a hidden layer before the output; 0 for none.")
 
 
 class CharFeaturesConfig(StrictConfig):

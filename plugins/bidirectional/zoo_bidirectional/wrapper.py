@@ -13,14 +13,23 @@ class BidirectionalEncoder(Encoder):
     """Two copies of the inner encoder; the backward one reads each sequence reversed up to its own
     length, so it starts at the sequence's last real token, never at the padding."""
 
+    bidirectional = True
+    carries_state = False  # the backward copy restarts at each call's last token: nothing continues a text
+
     def __init__(self, config, input_dim: int):
         super().__init__(config, input_dim)
         inner = config.inner
-        if getattr(inner, "bidirectional", False):
-            raise ConfigError(f"encoder.inner: '{inner.type}' is already bidirectional; "
-                              "set encoder.inner.bidirectional=false (the wrapper adds the backward direction)")
         self.forward_encoder = build_component("encoder", inner, input_dim=input_dim)
         self.backward_encoder = build_component("encoder", inner, input_dim=input_dim)
+        direction = getattr(self.forward_encoder, "bidirectional", None)
+        if not isinstance(direction, bool):
+            raise ConfigError(f"encoder.inner: '{inner.type}' does not declare bidirectional; set self.bidirectional "
+                              "(True or False) in its __init__ (docs/plugins.md, 'The encoder contract')")
+        if direction:
+            fix = ("set encoder.inner.bidirectional=false" if "bidirectional" in type(inner).model_fields
+                   else "give encoder.inner a one-direction encoder")
+            raise ConfigError(f"encoder.inner: '{inner.type}' is already bidirectional; {fix} "
+                              "(the wrapper adds the backward direction)")
         self.out_dim = self.forward_encoder.out_dim + self.backward_encoder.out_dim
 
     def forward(self, inputs: Tensor, lengths: Tensor, state: Any = None) -> EncoderOutput:

@@ -36,6 +36,9 @@ class RecurrentEncoder(Encoder):
             self.upper_backward = nn.ModuleList(layer(2 * config.hidden_size, config.hidden_size, **options) for _ in upper)
         self.output_dropout = nn.Dropout(config.dropout)
         self.out_dim = config.hidden_size * (2 if config.bidirectional else 1)
+        self.bidirectional = config.bidirectional
+        # A backward direction restarts at each chunk's end, so only one direction continues a text.
+        self.carries_state = not config.bidirectional
 
     def step(self, inputs: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One unpadded left-to-right step for generation: (batch, 1, dim) in, states and the new state out.
@@ -58,19 +61,16 @@ class RecurrentEncoder(Encoder):
     def _bidirectional(self, inputs: Tensor, lengths: Tensor, state: Any) -> EncoderOutput:
         forward_state, backward_state = state if state is not None else (None, None)
         layers = [(self.forward_rnn, self.backward_rnn), *zip(self.upper_forward, self.upper_backward)]
-        finals = []
         for depth, (forward_layer, backward_layer) in enumerate(layers):
             if depth:
                 inputs = self.output_dropout(inputs)  # between layers, as nn.LSTM's dropout
-            forward, final = forward_layer(inputs, _layer_state(forward_state, depth))
+            forward, _ = forward_layer(inputs, _layer_state(forward_state, depth))
             backward, _ = backward_layer(reverse_padded(inputs, lengths), _layer_state(backward_state, depth))
-            finals.append(final)
             # Padding after a sequence only ever reaches its padding positions in the next layer.
             inputs = torch.cat([forward, reverse_padded(backward, lengths)], dim=-1)
         hidden = self.config.hidden_size
         summary = torch.cat([last_real_state(inputs[..., :hidden], lengths), inputs[:, 0, hidden:]], dim=-1)
-        carried = _stack_states(finals) if bool((lengths == inputs.size(1)).all()) else None
-        return self._output(inputs, summary, (carried, None), lengths)
+        return self._output(inputs, summary, None, lengths)  # carries_state is False: no state to return
 
     def _output(self, states: Tensor, summary: Tensor, carried: Any, lengths: Tensor) -> EncoderOutput:
         mask = lengths_to_mask(lengths, states.size(1)).unsqueeze(-1)
@@ -85,9 +85,3 @@ def _layer_state(state: Any, depth: int) -> Any:
     if isinstance(state, tuple):
         return tuple(part[depth:depth + 1] for part in state)
     return state[depth:depth + 1]
-
-
-def _stack_states(finals: list) -> Any:
-    if isinstance(finals[0], tuple):
-        return tuple(torch.cat(parts, dim=0) for parts in zip(*finals))
-    return torch.cat(finals, dim=0)

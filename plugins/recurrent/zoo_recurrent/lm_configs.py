@@ -26,7 +26,7 @@ class TemperatureSamplerConfig(StrictConfig):
 
 class TopKSamplerConfig(TemperatureSamplerConfig):
     type: Literal["top-k"] = "top-k"
-    top_k: int = Field(40, ge=1, description="Sample among the K most likely tokens.")
+    top_k: int = Field(40, ge=1, le=1_000_000, description="Sample among the K most likely tokens.")
 
 
 class TopPSamplerConfig(TemperatureSamplerConfig):

@@ -11,12 +11,10 @@ class ClassifyHead(Head):
         super().__init__(config, input_dim, context)
         registry = context["registry"]
         pooler_class = registry.component("pooler", config.pooling.type).load()
-        encoder_config = context.get("encoder_config")
-        if getattr(config.pooling, "requires_bidirectional", False) and not getattr(encoder_config, "bidirectional", True):
-            raise ConfigError(
-                f"head.pooling={config.pooling.type} needs a bidirectional encoder and encoder "
-                f"'{encoder_config.type}' is unidirectional; set encoder.bidirectional=true or pick another pooler (e.g. max)"
-            )
+        encoder = context["encoder"]
+        if getattr(config.pooling, "requires_bidirectional", False) and not encoder.bidirectional:
+            raise ConfigError(f"head.pooling={config.pooling.type} needs a bidirectional encoder and encoder "
+                              f"'{encoder.config.type}' reads one direction; {_bidirectional_advice(encoder, registry)}")
         self.pooler = pooler_class(config.pooling, input_dim=input_dim)
         layers: list[nn.Module] = [nn.Dropout(config.dropout)]
         size = self.pooler.out_dim
@@ -35,3 +33,15 @@ class ClassifyHead(Head):
 
     def loss(self, logits: Tensor, batch: dict) -> Tensor:
         return F.cross_entropy(logits, batch["labels"])
+
+
+def _bidirectional_advice(encoder, registry) -> str:
+    """How to make this encoder read both directions: its own setting if it has one, else the wrapper."""
+    name = encoder.config.type
+    if "bidirectional" in type(encoder.config).model_fields:
+        return "add --set encoder.bidirectional=true, or pick another pooler (e.g. max)"
+    if ("encoder", "bidirectional") in registry.components:
+        return (f"wrap it in the bidirectional encoder (--set 'encoder={{\"type\": \"bidirectional\", "
+                f"\"inner\": \"{name}\"}}'; its settings go in encoder.inner), or pick another pooler (e.g. max)")
+    return ("pick another pooler (e.g. max), or wrap it in plugin zoo-bidirectional's bidirectional encoder "
+            "(pip install zoo-bidirectional)")

@@ -16,6 +16,11 @@ from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state
 
 
 class CausalConvEncoder(Encoder):
+    # The encoder contract (docs/plugins.md): position t sees only tokens up to t, and there is no
+    # recurrent state to carry from one call to the next.
+    bidirectional = False
+    carries_state = False
+
     def __init__(self, config, input_dim: int):
         super().__init__(config, input_dim)
         sizes = [input_dim] + [config.hidden_size] * config.num_layers
