@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import run_zoo
 from safetensors.torch import load_file
+
+from conftest import run_zoo
 
 # Small, dropout-free and early-stopping-free, so two runs can only differ by how they split the work.
 EXACT = ["--set", "embedding.dim=16", "--set", "encoder.hidden_size=16", "--set", "training.batch_size=16",

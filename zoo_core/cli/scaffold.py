@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 from string import Template
 
+from zoo_core._version import __version__
 from zoo_core.errors import ZooError
+from zoo_core.extension.registry import get_registry
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -44,7 +46,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from zoo_core.config.sections import StrictConfig
+from zoo_core.plugin import StrictConfig
 
 
 class ${cls}Config(StrictConfig):
@@ -58,7 +60,7 @@ class ${cls}Config(StrictConfig):
 PLUGIN = '''\
 """What this plugin offers. Light (no torch), so `zoo list` stays fast: the torch class is named
 by a "module:Class" string and imported only when a model is built."""
-from zoo_core import Architecture, Component, hookimpl
+from zoo_core.plugin import Architecture, Component, hookimpl
 from $package.configs import ${cls}Config
 
 
@@ -97,7 +99,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state, lengths_to_mask
+from zoo_core.plugin import Encoder, EncoderOutput, last_real_state, lengths_to_mask
 
 
 class ${cls}Encoder(Encoder):
@@ -186,8 +188,6 @@ def plugin_names(name: str) -> dict[str, str]:
     if not NAME_PATTERN.match(name) or len(name) > 40:
         raise ZooError(f"plugin name {name!r}: use lower-case letters and digits, words joined by '-' "
                        "(for example 'causal-conv'), at most 40 characters")
-    from zoo_core._version import __version__
-
     return {
         "name": name,
         "distribution": f"zoo-{name}",
@@ -205,8 +205,6 @@ def render_plugin(name: str) -> dict[str, str]:
 
 def check_free(name: str) -> None:
     """Refuse a name the installed plugins already use: the new one would be ignored."""
-    from zoo_core.extension.registry import get_registry
-
     registry = get_registry()
     for taken, what in ((name in registry.plugins, f"plugin '{name}'"),
                         (("encoder", name) in registry.components, f"encoder '{name}'"),

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from zoo_core.config.sections import StrictConfig
+from zoo_core.plugin import StrictConfig
 
 
 class CausalConvConfig(StrictConfig):

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from zoo_core.modeling.interfaces import Encoder, EncoderOutput, last_real_state, lengths_to_mask
+from zoo_core.plugin import Encoder, EncoderOutput, last_real_state, lengths_to_mask
 
 
 class CausalConvEncoder(Encoder):

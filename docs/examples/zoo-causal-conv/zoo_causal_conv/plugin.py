@@ -1,6 +1,6 @@
 """What this plugin offers. Light (no torch), so `zoo list` stays fast: the torch class is named
 by a "module:Class" string and imported only when a model is built."""
-from zoo_core import Architecture, Component, hookimpl
+from zoo_core.plugin import Architecture, Component, hookimpl
 from zoo_causal_conv.configs import CausalConvConfig
 
 
