@@ -94,7 +94,7 @@ def test_missing_plugin_names_the_package(trained, tmp_path):
     metadata["zoo.plugins"] = json.dumps(plugins)
     edited = tmp_path / "edited.safetensors"
     save_file(load_file(str(model_path("tiny"))), str(edited), metadata=metadata)
-    with pytest.raises(ArtifactError, match=r"needs plugin 'fancy'; install it: pip install zoo-fancy"):
+    with pytest.raises(ArtifactError, match=r"needs plugin 'fancy'; install it: pip install 'zoo-fancy>=2\.0'$"):
         load_model(str(edited))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Optional
 
 import click
@@ -88,7 +89,7 @@ def count_parameters(config, vocab_size: int) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def plugins(ctx, as_json: bool):
-    """Installed plugins: version, what each registered, and any failure."""
+    """Installed plugins: version, what each registered, architectures unavailable here (and why), and any failure."""
     if ctx.invoked_subcommand is not None:
         return
     infos = list(get_registry().plugins.values())
@@ -99,6 +100,8 @@ def plugins(ctx, as_json: bool):
         click.echo(f"{info.name} ({info.distribution} {info.version}) {status}")
         if info.registered:
             click.echo(f"  registers: {', '.join(info.registered)}")
+        for name, reason in info.unavailable.items():
+            click.echo(f"  unavailable: {name}: {reason}")
         for error in info.errors:
             click.echo(f"  error: {error}")
 
@@ -109,4 +112,5 @@ def plugins(ctx, as_json: bool):
 def plugins_new(name: str, directory: str):
     """Write a ready plugin package zoo-NAME: an example encoder, an architecture, tests (docs/plugins.md)."""
     root = write_plugin(name, directory)
-    click.echo(f"wrote {root}\nnext: pip install -e {root} && zoo list '{name}*' && pytest {root}")
+    folder = shlex.quote(str(root))  # pasted into a shell as is, even with a space in the path
+    click.echo(f"wrote {root}\nnext: pip install -e {folder} && zoo list '{name}*' && pytest {folder}")

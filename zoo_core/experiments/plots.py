@@ -1,6 +1,6 @@
 """PNG pictures of training runs: learning curves and comparison summaries.
 
-matplotlib is an optional extra (`pip install zoo-core[plot]`); it is imported only here, only when drawing.
+matplotlib is an optional extra (`pip install 'zoo-core[plot]'`); it is imported only here, only when drawing.
 """
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ cannot break the others (the flaw of llm#1280)."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -16,6 +18,19 @@ CORE_PLUGIN = "core"
 # Distributions that live in this repository (the core and plugins/*): on a name clash they keep
 # their names, so installing a third-party plugin never silently replaces a first-party model.
 FIRST_PARTY = {"zoo-core", "zoo-recurrent", "zoo-bidirectional", "zoo-pooling", "zoo-seq2seq"}
+# The tasks first-party plugins add, with the plugin and distribution adding each: an architecture of
+# another plugin that needs one of them can say what to install (tests/test_registry.py keeps this true).
+TASK_PROVIDERS = {"lm": ("recurrent", "zoo-recurrent"), "tag": ("bidirectional", "zoo-bidirectional"),
+                  "seq2seq": ("seq2seq", "zoo-seq2seq")}
+
+
+def pip_install(requirement: str, upgrade: bool = False) -> str:
+    """The pip command installing ``requirement``, which pastes into a shell as is: a specifier is quoted
+    (unquoted, ``zoo-x>=1.0`` would redirect into a file named ``=1.0``); a bare name is left bare."""
+    quoted = shlex.quote(requirement)
+    if quoted == requirement and not re.fullmatch(r"[A-Za-z0-9._-]+", requirement):
+        quoted = f"'{requirement}'"  # "zoo-x==1.0" is safe bare, but every specifier reads the same way
+    return " ".join(["pip", "install", *(["-U"] if upgrade else []), quoted])
 
 
 @dataclass
@@ -28,6 +43,9 @@ class PluginInfo:
     entry_point: str
     registered: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Architectures that need what is not installed (a task of another plugin), with the reason: shown,
+    # not an error of this plugin.
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -40,6 +58,17 @@ def _wanted_plugins() -> set[str] | None:
     if value is None:
         return None
     return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def is_left_out(plugin: str) -> bool:
+    """Whether ZOO_PLUGINS keeps ``plugin`` from loading."""
+    wanted = _wanted_plugins()
+    return wanted is not None and plugin not in wanted
+
+
+def is_installed(plugin: str) -> bool:
+    """Whether some installed distribution has a `zoo.plugins` entry point named ``plugin``."""
+    return any(True for _ in metadata.entry_points(group=ENTRY_POINT_GROUP, name=plugin))
 
 
 def load_plugins() -> tuple[pluggy.PluginManager, dict[str, PluginInfo]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import fnmatch
+import os
 import re
 from dataclasses import replace
 from typing import Any, Iterable
@@ -15,7 +16,16 @@ from zoo_core.config.overrides import INHERITED_KEYS, as_component, merge_config
 from zoo_core.config.sections import COMPONENT_SECTIONS, SECTIONS, ModelConfig, StrictConfig
 from zoo_core.config.validation import validate_model
 from zoo_core.errors import ConfigError, UnknownNameError
-from zoo_core.extension.discovery import CORE_PLUGIN, FIRST_PARTY, PluginInfo, load_plugins
+from zoo_core.extension.discovery import (
+    CORE_PLUGIN,
+    FIRST_PARTY,
+    TASK_PROVIDERS,
+    PluginInfo,
+    is_installed,
+    is_left_out,
+    load_plugins,
+    pip_install,
+)
 from zoo_core.extension.records import COMPONENT_KINDS, Architecture, Component, Task
 
 
@@ -41,6 +51,8 @@ class Registry:
         self.architectures: dict[str, Architecture] = {}
         self.tasks: dict[str, Task] = {}
         self.plugins: dict[str, PluginInfo] = {}
+        # Architectures that need a task no loaded plugin provides: not listed, and naming one says why.
+        self.unavailable: dict[str, str] = {}
 
     @classmethod
     def from_plugins(cls) -> "Registry":
@@ -98,14 +110,39 @@ class Registry:
         info.registered.append(f"task:{item.name}")
 
     def _check_architectures(self) -> None:
-        """An architecture whose defaults do not validate is reported against its plugin and dropped."""
+        """An architecture whose task is missing is set aside as unavailable (its plugin is fine: the task's
+        plugin is not here); one whose defaults do not validate is reported against its plugin. Both are dropped."""
         for name, arch in list(self.architectures.items()):
+            if arch.task not in self.tasks:
+                reason = self._missing_task(arch.task)
+                self.plugins[arch.plugin].unavailable[name] = reason
+                self.unavailable[name] = f"architecture '{name}' of plugin '{arch.plugin}' is unavailable: it {reason}"
+                self.plugins[arch.plugin].registered.remove(f"architecture:{name}")
+                del self.architectures[name]
+                continue
             try:
                 self.resolve(name)
             except Exception as error:  # noqa: BLE001
                 self.plugins[arch.plugin].errors.append(f"architecture '{name}' is invalid: {error}")
                 self.plugins[arch.plugin].registered.remove(f"architecture:{name}")
                 del self.architectures[name]
+
+    def _missing_task(self, task: str) -> str:
+        """Why task ``task`` is not here and what to do, when the plugin providing it is known."""
+        if task not in TASK_PROVIDERS:
+            if os.environ.get("ZOO_PLUGINS") is not None:
+                return f"needs task '{task}', which no loaded plugin provides (ZOO_PLUGINS limits which load)"
+            return f"needs task '{task}', which no installed plugin provides"
+        plugin, distribution = TASK_PROVIDERS[task]
+        needed = f"needs task '{task}' from plugin '{plugin}'"
+        if plugin in self.plugins and self.plugins[plugin].errors:
+            return f"{needed}, which is installed but failed to load (`zoo plugins` shows why)"
+        if plugin in self.plugins:  # loaded, yet without the task: a release from before it
+            return (f"{needed}, which the installed {distribution} {self.plugins[plugin].version} lacks; "
+                    f"upgrade it: {pip_install(distribution, upgrade=True)}")
+        if is_left_out(plugin) and is_installed(plugin):
+            return f"{needed}, which is installed but left out by ZOO_PLUGINS; add '{plugin}' to it"
+        return f"{needed}; install it: {pip_install(distribution)}"
 
     # --- lookup -------------------------------------------------------------------------
 
@@ -121,6 +158,8 @@ class Registry:
         return sorted(names, key=natural_key)
 
     def architecture(self, name: str) -> Architecture:
+        if name in self.unavailable:
+            raise UnknownNameError(self.unavailable[name])
         try:
             return self.architectures[name]
         except KeyError:

@@ -13,7 +13,7 @@ from zoo_core.extension.registry import get_registry
 from zoo_core.io.artifacts import read_metadata
 from zoo_core.io.store import model_path
 from zoo_core.modeling.model import ZooModel
-from zoo_core.modeling.saving import check_plugins
+from zoo_core.modeling.saving import check_plugins, major_version_changes
 
 
 def load_model(reference: str, device: str = "cpu"):
@@ -29,7 +29,8 @@ def load_model(reference: str, device: str = "cpu"):
         vocabs = {name: Vocab(tokens) for name, tokens in json.loads(metadata["zoo.vocabs"]).items()}
         summary = json.loads(metadata.get("zoo.training", "{}"))
     except ZooError as error:
-        raise ArtifactError(f"{path}: stored config does not validate: {error}") from None
+        raise ArtifactError(f"{path}: stored config does not validate: {error}"
+                            f"{major_version_changes(metadata, registry, path)}") from None
     except (json.JSONDecodeError, TypeError, ValueError) as error:
         raise ArtifactError(f"{path}: corrupt zoo metadata ({error})") from None
     model = ZooModel(config, vocabs, registry)
@@ -39,10 +40,12 @@ def load_model(reference: str, device: str = "cpu"):
         raise ArtifactError(f"{path}: corrupt or truncated safetensors file ({error})") from None
     except RuntimeError as error:
         first = str(error).strip().splitlines()[-1].strip()
-        raise ArtifactError(f"{path}: weights do not fit the stored config ({first})") from None
+        raise ArtifactError(f"{path}: weights do not fit the stored config ({first})"
+                            f"{major_version_changes(metadata, registry, path)}") from None
     if missing or unexpected:
         what = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
-        raise ArtifactError(f"{path}: weights do not fit the stored config ({what})")
+        raise ArtifactError(f"{path}: weights do not fit the stored config ({what})"
+                            f"{major_version_changes(metadata, registry, path)}")
     model.training_summary = summary
     model.eval()
     return model.to(device)

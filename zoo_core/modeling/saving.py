@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -13,6 +14,7 @@ from safetensors.torch import save_model as save_weights
 
 from zoo_core._version import __version__
 from zoo_core.errors import ArtifactError
+from zoo_core.extension.discovery import pip_install
 from zoo_core.extension.registry import Registry, get_registry
 from zoo_core.io.artifacts import FORMAT_VERSION
 from zoo_core.io.store import model_path, publish
@@ -83,11 +85,7 @@ def save_model(model, path, summary: dict | None = None) -> Path:
 def check_plugins(metadata: dict, registry: Registry, path: Path) -> None:
     """Say which package to install when a plugin is missing or lacks a component the model uses;
     warn when the model was saved with a newer major version of a plugin."""
-    try:
-        recorded = json.loads(metadata.get("zoo.plugins", "[]"))
-    except json.JSONDecodeError:
-        raise ArtifactError(f"{path}: corrupt zoo.plugins metadata") from None
-    for entry in recorded:
+    for entry in recorded_plugins(metadata, path):
         name, dist, version = entry.get("plugin", ""), entry.get("distribution"), entry.get("version")
         installed = registry.plugins.get(name)
         if installed is not None and installed.errors and not installed.registered:
@@ -95,17 +93,55 @@ def check_plugins(metadata: dict, registry: Registry, path: Path) -> None:
                                 f"({installed.errors[0]}); `zoo plugins` shows why")
         if installed is None:
             hint = " (or add it to ZOO_PLUGINS)" if os.environ.get("ZOO_PLUGINS") is not None else ""
-            raise ArtifactError(f"{path}: this model needs plugin '{name}'; install it: pip install {dist}>={version}"
-                                f"{hint}")
+            raise ArtifactError(f"{path}: this model needs plugin '{name}'; install it: "
+                                f"{pip_install(f'{dist}>={version}')}{hint}")
         missing = [item for item in entry.get("provides", []) if not _registered(registry, item)]
         if missing:
-            raise ArtifactError(f"{path}: this model needs {missing[0].replace(':', ' ', 1)} from plugin '{name}' "
-                                f"({dist} {version}), which the installed {installed.version} lacks; "
-                                f"upgrade it: pip install -U '{dist}>={version}'")
+            needed = f"{path}: this model needs {missing[0].replace(':', ' ', 1)} from plugin '{name}'"
+            if _is_older(installed.version, version):
+                raise ArtifactError(f"{needed} ({dist} {version}), which the installed {installed.version} lacks; "
+                                    f"upgrade it: {pip_install(f'{dist}>={version}', upgrade=True)}")
+            # Installed is the same or newer: the component went away (removed or renamed), so an upgrade
+            # cannot help; the release the model was saved with can.
+            raise ArtifactError(f"{needed}, saved with {dist} {version}; the installed {installed.version} lacks it "
+                                f"(removed or renamed since {version}); {_saved_release_or_retrain(dist, version)}")
         if _major(version) > _major(installed.version):
             warnings.warn(f"{path} was saved with {dist} {version}, a newer major version than the installed "
-                          f"{installed.version}; upgrade it (pip install -U '{dist}>={version}') if the model "
-                          "misbehaves", stacklevel=3)
+                          f"{installed.version}; upgrade it ({pip_install(f'{dist}>={version}', upgrade=True)}) "
+                          "if the model misbehaves", stacklevel=3)
+
+
+def recorded_plugins(metadata: dict, path: Path) -> list[dict]:
+    """The plugins (with their versions) the model file says it was saved with."""
+    try:
+        return json.loads(metadata.get("zoo.plugins", "[]"))
+    except json.JSONDecodeError:
+        raise ArtifactError(f"{path}: corrupt zoo.plugins metadata") from None
+
+
+def major_version_changes(metadata: dict, registry: Registry, path: Path) -> str:
+    """For an error about a stored config or weights: the plugins whose installed major version differs from
+    the one the model was saved with (the likely cause), or "" when none does."""
+    def major_changed(entry: dict) -> bool:
+        installed = registry.plugins.get(entry.get("plugin"))
+        if installed is None or None in (_release(entry.get("version")), _release(installed.version)):
+            return False  # a version without numbers ("?"): nothing to compare
+        return _major(entry.get("version")) != _major(installed.version)
+
+    changed = [entry for entry in recorded_plugins(metadata, path) if major_changed(entry)]
+    if not changed:
+        return ""
+    versions = ", ".join(f"saved with {entry.get('distribution')} {entry.get('version')}, installed "
+                         f"{registry.plugins[entry['plugin']].version}" for entry in changed)
+    first = changed[0]
+    return (f" ({versions}: a different major version); "
+            f"{_saved_release_or_retrain(first.get('distribution'), first.get('version'))}")
+
+
+def _saved_release_or_retrain(dist, version) -> str:
+    if _release(version) is None:
+        return "retrain the model with the installed plugin"
+    return f"install the release it was saved with ({pip_install(f'{dist}=={version}')}) or retrain the model"
 
 
 def _registered(registry: Registry, item: str) -> bool:
@@ -118,8 +154,23 @@ def _registered(registry: Registry, item: str) -> bool:
     return (kind, name) in registry.components
 
 
+def _release(version) -> tuple[int, ...] | None:
+    """The numbers of a version ("2.0.1rc1" -> (2, 0, 1)), trailing zeros dropped so 2.0 == 2.0.0; None if none."""
+    match = re.match(r"\d+(\.\d+)*", str(version))
+    if match is None:
+        return None
+    numbers = [int(part) for part in match.group().split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def _is_older(installed, recorded) -> bool:
+    """Whether the installed version is known to be older than the recorded one."""
+    have, want = _release(installed), _release(recorded)
+    return have is not None and want is not None and have < want
+
+
 def _major(version) -> int:
-    try:
-        return int(str(version).split(".")[0])
-    except ValueError:
-        return 0
+    release = _release(version)
+    return release[0] if release else 0
