@@ -2,7 +2,6 @@
 import json
 
 from conftest import REPO
-
 from tools.registry_catalog import build_catalog, check_catalog
 from zoo_core.extension.registry import get_registry
 

@@ -3,6 +3,7 @@ a non-zero exit, no traceback, nothing overwritten."""
 import json
 
 import pytest
+
 from conftest import TINY, run_zoo
 
 

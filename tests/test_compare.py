@@ -9,8 +9,8 @@ import sys
 import time
 
 import pytest
-from conftest import run_zoo
 
+from conftest import run_zoo
 from zoo_core.errors import ZooError
 from zoo_core.experiments.compare import parse_grid, plan_runs, summarize
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, run_zoo
 
+from conftest import REPO, run_zoo
 from zoo_core.cli.scaffold import render_plugin
 
 EXAMPLE = REPO / "docs" / "examples" / "zoo-causal-conv"

@@ -5,8 +5,8 @@ import json
 import sys
 
 from click.testing import CliRunner
-from conftest import TINY, run_zoo
 
+from conftest import TINY, run_zoo
 from zoo_core.cli import main
 from zoo_core.experiments.compare import RunSpec, write_results
 

@@ -11,16 +11,14 @@ from zoo_core.data.vocab import Vocab
 from zoo_core.errors import ArtifactError, ZooError
 from zoo_core.extension.registry import get_registry
 from zoo_core.io.artifacts import read_metadata
-from zoo_core.io.store import model_path
+from zoo_core.io.store import existing_model
 from zoo_core.modeling.model import ZooModel
 from zoo_core.modeling.saving import check_plugins, major_version_changes
 
 
 def load_model(reference: str, device: str = "cpu"):
     """Rebuild a model from a store name or a path, without running code from the file."""
-    path = model_path(reference)
-    if not path.exists():
-        raise ArtifactError(f"no model '{reference}' (looked for {path}); `zoo models` lists saved models")
+    path = existing_model(reference)
     metadata = read_metadata(path)
     registry = get_registry()
     check_plugins(metadata, registry, path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from zoo_core.errors import ArtifactError
 from zoo_core.extension.discovery import pip_install
 from zoo_core.extension.registry import Registry, get_registry
 from zoo_core.io.artifacts import FORMAT_VERSION
-from zoo_core.io.store import model_path, publish
+from zoo_core.io.store import atomic_target, model_path
 
 
 def components_used(config) -> list[tuple[str, str]]:
@@ -70,15 +69,9 @@ def save_model(model, path, summary: dict | None = None) -> Path:
         "zoo.plugins": json.dumps(plugins_used(model.config, registry)),
         "zoo.training": json.dumps(summary or {}),
     }
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with atomic_target(path) as temporary:
         # save_model (not save_file) handles tensors that share memory, e.g. tied embeddings.
         save_weights(model, temporary, metadata=metadata)
-        publish(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path
 
 
