@@ -16,7 +16,7 @@ from zoo_core.modeling.model import ZooModel
 from zoo_core.tasks.base import DataOptions
 from zoo_core.training import distributed
 from zoo_core.training.loop import fit, seed_everything
-from zoo_core.training.transfer import initialize_from
+from zoo_core.training.transfer import initialize_from, load_pretrained_vectors
 
 
 def resolve_config(name: str, overrides: Optional[dict] = None, config_file: Optional[dict] = None) -> ModelConfig:
@@ -110,6 +110,10 @@ def _train(architecture, config, data, target, group, device, progress, options)
     seed_everything(config.training.seed)
     model = ZooModel(config, vocabs, registry, task=task).to(device)
     transfer = None
+    if config.embedding.pretrained:
+        line = load_pretrained_vectors(model, config.embedding.pretrained)
+        if progress and group.is_main:
+            print(line, file=sys.stderr)
     if config.training.init:
         transfer = initialize_from(model, load_model(config.training.init), config.training.init).line()
         if progress and group.is_main:

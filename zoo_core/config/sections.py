@@ -33,6 +33,11 @@ class EmbeddingConfig(StrictConfig):
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout on embeddings during training.")
     word_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Drop whole tokens' embeddings with this "
                                 "probability during training (Iyyer et al. 2015; AWD-LSTM's embedding dropout).")
+    pretrained: Optional[str] = Field(None, description="Word vectors to start the embedding from: a word2vec/GloVe "
+                                      "text file, fastText .vec, word2vec binary (.bin), .gz too (docs/transfer.md). "
+                                      "Read once at training; the vectors are then stored in the model file.")
+    freeze: bool = Field(False, description="Keep the embedding fixed while training (same as training.freeze "
+                         "including embedding).")
 
 
 #: The parts of a model that training settings can name, from the input to the output.

@@ -53,6 +53,7 @@ def fit(model, train, valid, *, metrics_file: Optional[Path] = None, progress: b
     check_precision(settings.precision, device)
     trained = SyncedModel(model, device) if group.active else model
     groups = parameter_groups(model, settings.lr, settings.lr_multipliers)
+    frozen_parts = [*settings.freeze, *(["embedding"] if model.config.embedding.freeze else [])]
     optimizer = torch.optim.AdamW(groups, lr=settings.lr, weight_decay=settings.weight_decay)
     scaler = grad_scaler(settings.precision, device)
     show = progress and group.is_main
@@ -71,7 +72,7 @@ def fit(model, train, valid, *, metrics_file: Optional[Path] = None, progress: b
 
     try:
         for epoch in range(1, settings.epochs + 1):
-            set_frozen(model, frozen_at(epoch, settings.freeze, settings.unfreeze_every))
+            set_frozen(model, frozen_at(epoch, frozen_parts, settings.unfreeze_every))
             model.train()
             carry, total_loss, total_tokens, micro_batches, steps = None, 0.0, 0, 0, 0
             epoch_start = time.perf_counter()

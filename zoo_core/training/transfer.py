@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
-from zoo_core.errors import ZooError
+from zoo_core.data.vectors import find_vectors
+from zoo_core.errors import ConfigError, ZooError
 
 #: The parts of a ZooModel a setting can name, from the input to the output.
 PARTS = ("embedding", "token_features", "encoder", "head")
@@ -143,3 +145,22 @@ def frozen_at(epoch: int, freeze: list[str], unfreeze_every: int | None) -> set[
     if unfreeze_every:
         frozen = frozen[(epoch - 1) // unfreeze_every:]
     return set(frozen)
+
+
+@torch.no_grad()
+def load_pretrained_vectors(model: nn.Module, path: str) -> str:
+    """Set the embedding rows of the vocabulary's tokens that ``path`` holds; the line `zoo train` prints."""
+    vocab, weight = model.vocabs["tokens"], model.embedding.weight
+    found = find_vectors(path, vocab.tokens)
+    if found.dim != weight.size(1):
+        raise ConfigError(f"embedding.pretrained: {path} has {found.dim}-dimensional vectors and embedding.dim is "
+                          f"{weight.size(1)}; add --set embedding.dim={found.dim}")
+    found.rows.pop(0, None)  # <pad> stays zero
+    if found.rows:
+        ids = sorted(found.rows)
+        weight[ids] = torch.from_numpy(np.stack([found.rows[i] for i in ids])).to(weight.device, weight.dtype)
+    words = len(vocab) - 2  # <pad> and <unk> are not words
+    share = len(found.rows) / max(words, 1)
+    lowered = f", {found.lowercase_matches:,} of them by another case" if found.lowercase_matches else ""
+    return (f"embedding.pretrained: vectors for {len(found.rows):,} of {words:,} vocabulary words ({share:.0%})"
+            f"{lowered}, from {found.file_words:,} in {path}; the others start at random")
