@@ -7,26 +7,39 @@ import-linter contract in the test suite holds the first-party plugins to it. Ev
 semantic versioning: removing or changing one is a major version of zoo-core. Anything else in ``zoo_core``
 is internal and may change in any release.
 
-Names that need torch (interfaces, the task base, batching, building components) load on first use, so a
-plugin's light module (its hooks and configs) can import from here without importing torch: `zoo list`
-stays fast.
+Only the names a plugin's light module needs (records, hookimpl, configs, errors) are imported with this
+module; the rest (vocabularies, readers, and everything that needs torch) load on first use, so a plugin's
+hooks and configs import from here without slowing `zoo list` down.
 """
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Light names: no torch.
+# What a plugin's light module (hooks and configs) needs, imported now: no torch.
 from zoo_core.config.sections import ComponentField, StrictConfig
-from zoo_core.data.readers import Splits, TextExample, read_classification, read_text, rule_split, split_examples
-from zoo_core.data.streaming import bounded_counts
-from zoo_core.data.vocab import BOS, EOS, PAD, PAD_ID, UNK, UNK_ID, Vocab, tokenize
 from zoo_core.errors import ArtifactError, ConfigError, DataError, UnknownNameError, ZooError
 from zoo_core.extension.hookspecs import hookimpl
 from zoo_core.extension.records import Architecture, Component, Task
 
-# Names that need torch, and the module each comes from (imported on first use).
+# Everything else, and the module each comes from, imported on first use: the torch side, and the data
+# helpers, which `zoo list` never needs.
 _LAZY = {
+    "Vocab": "zoo_core.data.vocab",
+    "tokenize": "zoo_core.data.vocab",
+    "PAD": "zoo_core.data.vocab",
+    "UNK": "zoo_core.data.vocab",
+    "BOS": "zoo_core.data.vocab",
+    "EOS": "zoo_core.data.vocab",
+    "PAD_ID": "zoo_core.data.vocab",
+    "UNK_ID": "zoo_core.data.vocab",
+    "Splits": "zoo_core.data.readers",
+    "TextExample": "zoo_core.data.readers",
+    "read_text": "zoo_core.data.readers",
+    "read_classification": "zoo_core.data.readers",
+    "split_examples": "zoo_core.data.readers",
+    "rule_split": "zoo_core.data.readers",
+    "bounded_counts": "zoo_core.data.streaming",
     "Encoder": "zoo_core.modeling.interfaces",
     "EncoderOutput": "zoo_core.modeling.interfaces",
     "Pooler": "zoo_core.modeling.interfaces",
@@ -54,11 +67,7 @@ __all__ = [
     "StrictConfig", "ComponentField",
     # errors (each reaches the user as one line)
     "ZooError", "ConfigError", "DataError", "UnknownNameError", "ArtifactError",
-    # vocabularies and tokenizing
-    "Vocab", "tokenize", "PAD", "UNK", "BOS", "EOS", "PAD_ID", "UNK_ID",
-    # readers plugins reuse
-    "Splits", "TextExample", "read_text", "read_classification", "split_examples", "rule_split", "bounded_counts",
-    # torch side (loaded on first use)
+    # vocabularies, tokenizing, readers plugins reuse, and the torch side (loaded on first use)
     *_LAZY,
 ]
 
@@ -77,4 +86,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time these load lazily above
+    from zoo_core.data.readers import Splits, TextExample, read_classification, read_text, rule_split, split_examples  # noqa: F401
+    from zoo_core.data.streaming import bounded_counts  # noqa: F401
+    from zoo_core.data.vocab import BOS, EOS, PAD, PAD_ID, UNK, UNK_ID, Vocab, tokenize  # noqa: F401
     pass

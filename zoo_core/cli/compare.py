@@ -6,11 +6,7 @@ from typing import Optional
 
 import click
 
-from zoo_core.config.overrides import parse_set_options
 from zoo_core.errors import ZooError
-from zoo_core.experiments.compare import Comparison, failures, format_table, parse_grid, summarize
-from zoo_core.experiments.plots import plot_comparison_curves, plot_comparison_summary
-from zoo_core.extension.registry import get_registry
 
 
 @click.command("compare")
@@ -37,6 +33,11 @@ def compare_command(architectures, data, data_format, text_field, label_field, g
 
     Example: zoo compare rnn-classifier lstm-classifier --data ../shared/data/rt-polarity --seeds 3 --budget 2 --out cmp
     """
+    from zoo_core.config.overrides import parse_set_options
+    from zoo_core.experiments.compare import Comparison, failures, format_table, parse_grid, summarize
+    from zoo_core.experiments.plots import plot_comparison_curves, plot_comparison_summary
+    from zoo_core.extension.registry import get_registry
+
     registry = get_registry()
     for name in architectures:
         registry.architecture(name)  # unknown names fail before any run starts

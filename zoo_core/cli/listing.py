@@ -8,11 +8,6 @@ from typing import Optional
 import click
 
 from zoo_core.cli.output import echo_json
-from zoo_core.cli.scaffold import write_plugin
-from zoo_core.config.overrides import parse_set_options
-from zoo_core.experiments.reference_results import list_with_results
-from zoo_core.experiments.training_reports import describe_training, is_trained_model, model_summary
-from zoo_core.extension.registry import get_registry
 
 
 @click.command("list")
@@ -22,11 +17,15 @@ from zoo_core.extension.registry import get_registry
 @click.option("--results", "with_results", is_flag=True, help="Show each architecture's reference result (results/).")
 def list_command(pattern: Optional[str], task: Optional[str], as_json: bool, with_results: bool):
     """List architectures whose name matches PATTERN (wildcards: "*lstm*")."""
+    from zoo_core.extension.registry import get_registry
+
     reg = get_registry()
     names = reg.list_models(pattern, task)
     rows = [{"name": n, "task": reg.architectures[n].task, "plugin": reg.architectures[n].plugin,
              "description": reg.architectures[n].description} for n in names]
     if with_results:
+        from zoo_core.experiments.reference_results import list_with_results  # only here: results/ tables
+
         return list_with_results(rows, as_json)
     if as_json:
         return echo_json(rows)
@@ -45,6 +44,10 @@ def list_command(pattern: Optional[str], task: Optional[str], as_json: bool, wit
 @click.option("--json", "as_json", is_flag=True, help="Print the config, its JSON schema and the parameter count as JSON.")
 def info(name: str, settings: tuple[str, ...], vocab_size: int, as_json: bool):
     """Show an architecture's config (defaults, bounds, descriptions) and size, or a trained MODEL's training summary."""
+    from zoo_core.config.overrides import parse_set_options
+    from zoo_core.experiments.training_reports import describe_training, is_trained_model, model_summary
+    from zoo_core.extension.registry import get_registry
+
     reg = get_registry()
     if name not in reg.architectures and is_trained_model(name):
         summary = model_summary(name)
@@ -90,6 +93,8 @@ def count_parameters(config, vocab_size: int) -> int:
 @click.pass_context
 def plugins(ctx, as_json: bool):
     """Installed plugins: version, what each registered, architectures unavailable here (and why), and any failure."""
+    from zoo_core.extension.registry import get_registry
+
     if ctx.invoked_subcommand is not None:
         return
     infos = list(get_registry().plugins.values())
@@ -111,6 +116,8 @@ def plugins(ctx, as_json: bool):
 @click.option("--path", "directory", default=".", show_default=True, help="Folder to create the package in.")
 def plugins_new(name: str, directory: str):
     """Write a ready plugin package zoo-NAME: an example encoder, an architecture, tests (docs/plugins.md)."""
+    from zoo_core.cli.scaffold import write_plugin
+
     root = write_plugin(name, directory)
     folder = shlex.quote(str(root))  # pasted into a shell as is, even with a space in the path
     click.echo(f"wrote {root}\nnext: pip install -e {folder} && zoo list '{name}*' && pytest {folder}")

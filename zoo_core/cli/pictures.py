@@ -6,7 +6,6 @@ from pathlib import Path
 
 from zoo_core.cli.presentation import SHADE_TO
 from zoo_core.errors import ZooError
-from zoo_core.experiments.plots import pyplot
 
 
 def write_token_weights_png(results: list[dict], path: str | Path, title: str = "", width_chars: int = 72,
@@ -15,6 +14,8 @@ def write_token_weights_png(results: list[dict], path: str | Path, title: str = 
 
     ``headers`` replaces the line above each sentence (default: predicted label and probability).
     """
+    from zoo_core.experiments.plots import pyplot
+
     path = Path(path)
     if path.parent and not path.parent.is_dir():
         raise ZooError(f"--explain-png {path}: folder {path.parent} does not exist; create it or pick another path")
@@ -65,6 +66,8 @@ def write_token_weights_png(results: list[dict], path: str | Path, title: str = 
 
 def write_attention_png(results: list[dict], path) -> str:
     """One attention matrix per sentence (target tokens down, source tokens across)."""
+    from zoo_core.experiments.plots import pyplot
+
     path = Path(path)
     if not path.parent.is_dir():
         raise ZooError(f"--attention-png {path}: folder {path.parent} does not exist; create it or pick another path")

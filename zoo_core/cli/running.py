@@ -8,10 +8,8 @@ from typing import Iterable, Iterator
 
 import click
 
-from zoo_core.cli.pictures import write_attention_png, write_token_weights_png
 from zoo_core.cli.presentation import echo_record, use_color
 from zoo_core.errors import ZooError
-from zoo_core.experiments.plots import check_plotting
 
 RUN_BATCH = 64  # inputs predicted together: output starts before a long stdin is done
 #: Flags that only change what the CLI shows, and the predict option each needs from the task.
@@ -35,6 +33,8 @@ PRESENTATION_FLAGS = {"explain": ("token_weights", "explain"), "explain_png": ("
 @click.option("--attention-png", help="seq2seq: write the attention matrix to this PNG.")
 def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
     """Run MODEL on INPUTS (or '-' to read one input a line from stdin)."""
+    from zoo_core.cli.pictures import write_attention_png, write_token_weights_png
+    from zoo_core.experiments.plots import check_plotting
     from zoo_core.modeling.loading import load_model
 
     options = {k: v for k, v in options.items() if v is not None}

@@ -6,7 +6,6 @@ from datetime import datetime
 import click
 
 from zoo_core.cli.output import echo_json
-from zoo_core.io.store import list_stored, models_dir, remove
 
 
 @click.group(invoke_without_command=True)
@@ -14,6 +13,8 @@ from zoo_core.io.store import list_stored, models_dir, remove
 @click.pass_context
 def models(ctx, as_json: bool):
     """Saved models in the store (ZOO_HOME)."""
+    from zoo_core.io.store import list_stored, models_dir
+
     if ctx.invoked_subcommand is not None:
         return
     rows = list_stored()
@@ -33,4 +34,6 @@ def models(ctx, as_json: bool):
 @click.argument("name")
 def models_rm(name: str):
     """Delete saved model NAME and its metrics."""
+    from zoo_core.io.store import remove
+
     click.echo(f"removed {remove(name)}")

@@ -6,12 +6,7 @@ import os
 import click
 
 from zoo_core.cli.options import data_option_flags
-from zoo_core.config.overrides import parse_set_options, read_config_file, set_path
 from zoo_core.errors import ZooError
-from zoo_core.experiments.plots import check_plotting
-from zoo_core.experiments.training_reports import plot_model_curves
-from zoo_core.extension.registry import get_registry
-from zoo_core.io.store import model_path
 
 
 @click.command()
@@ -44,6 +39,11 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
           device, epochs, seed, precision, accumulate, stream, init, freeze, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id, quiet,
           plot):
     """Train ARCHITECTURE on --data and save it as --out (docs/scale.md: several processes or machines)."""
+    from zoo_core.config.overrides import parse_set_options, read_config_file, set_path
+    from zoo_core.experiments.plots import check_plotting
+    from zoo_core.experiments.training_reports import plot_model_curves
+    from zoo_core.extension.registry import get_registry
+    from zoo_core.io.store import model_path
     from zoo_core.workflows import train as train_model
 
     get_registry().architecture(architecture)  # unknown names fail before torch is imported
