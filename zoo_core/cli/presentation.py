@@ -61,6 +61,4 @@ def use_color(stream=None) -> bool:
     return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
 
 
-
-
 RENDERERS = {"classify": render_classification, "tag": render_tags}

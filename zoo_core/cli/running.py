@@ -1,6 +1,7 @@
 """`zoo run`: a saved model on inputs given as arguments or one a line on stdin; results as they are ready."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sys
 import warnings
@@ -58,11 +59,8 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
     color = use_color()
     drawn = []
     for batch in batched(texts, 1 if task.abilities.generation else RUN_BATCH):
-        with warnings.catch_warnings(record=True) as caught:  # a warning reads as one line, before its result
-            warnings.simplefilter("always")
+        with warnings_as_lines():
             records = task.predict(loaded, batch, **options)
-        for warning in caught:
-            click.echo(f"zoo: warning: {warning.message}", err=True)
         for record in records:
             if explain_png or attention_png:
                 drawn.append(record)
@@ -76,16 +74,23 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
 def stream_generations(model, prompts: Iterable[str], options: dict) -> None:
     """Each prompt's continuation written token by token as it is generated, one line per prompt."""
     for prompt in prompts:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings_as_lines():
             tokens = model.task.generate(model, prompt, **options)
-        for warning in caught:
-            click.echo(f"zoo: warning: {warning.message}", err=True)
         for token in tokens:
             sys.stdout.write(token.text)
             sys.stdout.flush()
         sys.stdout.write("\n")
         sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Each warning of the block as one `zoo: warning:` line on stderr, before the block's results are printed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        click.echo(f"zoo: warning: {warning.message}", err=True)
 
 
 def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:

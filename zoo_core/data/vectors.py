@@ -24,7 +24,7 @@ class FoundVectors:
     rows: dict[int, np.ndarray]  # vocabulary id -> vector
     dim: int
     file_words: int
-    lowercase_matches: int  # tokens found only by their lower-cased form
+    lowercase_matches: int  # tokens found only under another case
 
 
 def open_binary(path: Path) -> BinaryIO:
@@ -87,16 +87,16 @@ def binary_vectors(path: Path, handle: BinaryIO) -> Iterator[tuple[str, Callable
 
 
 def find_vectors(path: str | Path, tokens: list[str]) -> FoundVectors:
-    """The vectors for ``tokens`` (a vocabulary, by id). A token is looked up as it is, then lower-cased."""
+    """The vectors for ``tokens`` (a vocabulary, by id). A token is looked up as it is, then in any case (the
+    file's first match of that spelling wins)."""
     path = Path(path).expanduser()
-    wanted: dict[str, list[int]] = {}
+    wanted: dict[str, list[int]] = {}  # token -> its ids
+    lower_ids: dict[str, list[int]] = {}  # lower-cased token -> ids
     for index, token in enumerate(tokens):
         wanted.setdefault(token, []).append(index)
+        lower_ids.setdefault(token.lower(), []).append(index)
     exact: dict[int, np.ndarray] = {}
     lowered: dict[int, np.ndarray] = {}
-    lower_ids: dict[str, list[int]] = {}
-    for index, token in enumerate(tokens):
-        lower_ids.setdefault(token.lower(), []).append(index)
     dim, file_words = None, 0
     with open_binary(path) as handle:
         entries = binary_vectors(path, handle) if is_binary(path) else text_vectors(path, handle)

@@ -257,7 +257,6 @@ class Registry:
         }
 
 
-
 def _with_plugin(item, plugin: str):
     return replace(item, plugin=plugin)
 

@@ -33,7 +33,6 @@ def is_better(value: float, best: Optional[float], higher_is_better: bool) -> bo
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
-
     atomic_write_bytes(path, "".join(json.dumps(row) + "\n" for row in rows).encode())
 
 

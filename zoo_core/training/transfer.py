@@ -8,16 +8,18 @@ only when it is the same kind of head over the same labels. Everything else keep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
 
 import numpy as np
 import torch
 from torch import nn
 
+from zoo_core.config.sections import ModelPart
 from zoo_core.data.vectors import find_vectors
 from zoo_core.errors import ConfigError, ZooError
 
-#: The parts of a ZooModel a setting can name, from the input to the output.
-PARTS = ("embedding", "token_features", "encoder", "head")
+#: The parts of a ZooModel a setting can name, from the input to the output (the config's ModelPart).
+PARTS = get_args(ModelPart)
 #: Tensors indexed by a vocabulary: their rows are copied per shared entry, not as a whole.
 VOCAB_ROWS = {"embedding.weight": "tokens", "token_features.embedding.weight": "chars"}
 #: Vocabularies only the input side reads: the head may differ in them and still be copied (not for lm).
@@ -108,12 +110,6 @@ def _head_refusal(model, source) -> str:
         if name not in source.vocabs or source.vocabs[name].tokens != model.vocabs[name].tokens:
             return "labels differ" if name == "labels" else f"the {name} vocabulary differs"
     return ""
-
-
-def check_parts(names, setting: str) -> None:
-    unknown = [name for name in names if name not in PARTS]
-    if unknown:
-        raise ZooError(f"{setting}: unknown part '{unknown[0]}'; parts are {', '.join(PARTS)}")
 
 
 def parameter_groups(model: nn.Module, lr: float, multipliers: dict[str, float]) -> list[dict]:
