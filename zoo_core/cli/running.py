@@ -37,6 +37,7 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
     from zoo_core.cli.pictures import write_attention_png, write_token_weights_png
     from zoo_core.experiments.plots import check_plotting
     from zoo_core.modeling.loading import load_model
+    from zoo_core.tasks.records import json_record
 
     options = {k: v for k, v in options.items() if v is not None}
     loaded = load_model(model)
@@ -64,7 +65,7 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
         for record in records:
             if explain_png or attention_png:
                 drawn.append(record)
-            echo_record({k: v for k, v in record.items() if k not in ("attention", "source_tokens")}, as_json,
+            echo_record(json_record(record), as_json,
                         loaded.config.task, color and explain)
     if drawn:
         written = write_token_weights_png(drawn, explain_png) if explain_png else write_attention_png(drawn, attention_png)
