@@ -148,6 +148,8 @@ def writable_target(out: Optional[str], force: bool) -> Optional[Path]:
 def describe_size(examples) -> str:
     """How many examples, or "streamed" for data read as a stream (its size is not known up front)."""
     try:
+    if target is not None:
+        check_output(target)  # the name fits and the folder is writable, before any data is read
         return f"{len(examples):,}"
     except TypeError:
         return "streamed"

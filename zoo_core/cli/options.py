@@ -11,3 +11,9 @@ def data_option_flags(function):
     ]):
         function = option(function)
     return function
+
+
+device_option = click.option("--device", default="cpu", show_default=True,
+                             help="Where the model runs: auto, cpu, cuda, cuda:N, mps (auto: cuda, then mps, then cpu).")
+batch_size_option = click.option("--batch-size", type=int,
+                                 help="Examples run together (left out: 256 for eval; 64 a batch of stdin for run).")

@@ -12,12 +12,14 @@ from zoo_core.errors import ArtifactError, ZooError
 from zoo_core.extension.registry import get_registry
 from zoo_core.io.artifacts import read_metadata
 from zoo_core.io.store import existing_model
+from zoo_core.modeling.devices import select_device
 from zoo_core.modeling.model import ZooModel
 from zoo_core.modeling.saving import check_plugins, major_version_changes
 
 
 def load_model(reference: str, device: str = "cpu"):
     """Rebuild a model from a store name or a path, without running code from the file."""
+    target = select_device(device, "device")  # before the file is read: a bad device name costs nothing
     path = existing_model(reference)
     metadata = read_metadata(path)
     registry = get_registry()
@@ -46,4 +48,4 @@ def load_model(reference: str, device: str = "cpu"):
                             f"{major_version_changes(metadata, registry, path)}")
     model.training_summary = summary
     model.eval()
-    return model.to(device)
+    return model.to(target)

@@ -21,6 +21,7 @@ from zoo_core.config.sections import ModelConfig
 from zoo_core.data.readers import Splits
 from zoo_core.data.streaming import EncodedStream
 from zoo_core.data.vocab import Vocab
+from zoo_core.errors import DataError
 
 
 @dataclass
@@ -33,6 +34,8 @@ class DataOptions:
     label_field: Optional[str] = None
     valid: Optional[str] = None
     test: Optional[str] = None
+    #: `zoo eval --split`: score only the examples the data's split rule puts in this split; None scores all.
+    split: Optional[str] = None
     extra: dict = field(default_factory=dict)
 
 
@@ -59,6 +62,10 @@ class TaskRunner:
     abilities: TaskAbilities = TaskAbilities()
     #: Keyword options ``predict`` (and ``generate``) accept, as `zoo run` flags; others are refused in one line.
     run_options: frozenset = frozenset()
+    #: Keyword options ``evaluate_report`` accepts, as `zoo eval` flags (e.g. ``beam``); others are refused.
+    eval_options: frozenset = frozenset()
+    #: Examples scored together at evaluation and inference (`zoo run/eval --batch-size`).
+    inference_batch_size: int = 256
 
     def __init__(self, config: ModelConfig):
         self.config = config
@@ -72,9 +79,17 @@ class TaskRunner:
         raise NotImplementedError
 
     def load_eval(self, options: DataOptions) -> list:
-        """Examples to evaluate a trained model on (`zoo eval`): the test split if the data has one."""
+        """Examples to evaluate a trained model on (`zoo eval`): every example of ``options.path``, or with
+        ``options.split`` only those the data's split rule puts in that split. This default goes through
+        ``load_splits``; tasks override it to read the file whole (no training split needed)."""
         splits = self.load_splits(options)
-        return splits.test or splits.valid or splits.train
+        if options.split:
+            return require_split(getattr(splits, options.split), options)
+        return [*splits.train, *splits.valid, *splits.test]
+
+    def count_examples(self, examples) -> int:
+        """How many examples ``load_eval`` gave (`zoo eval` prints it as ``examples``)."""
+        return len(examples)
 
     # vocabularies and what the model is built with -------------------------------------------
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
@@ -132,8 +147,9 @@ class TaskRunner:
     def evaluate(self, model, encoded: list) -> dict:
         raise NotImplementedError
 
-    def evaluate_report(self, model, encoded: list) -> dict:
-        """`zoo eval`'s metrics: evaluate's, plus any detail (nested dicts, e.g. per tag type)."""
+    def evaluate_report(self, model, encoded: list, **options) -> dict:
+        """`zoo eval`'s metrics: evaluate's, plus any detail (nested dicts, e.g. per tag type); ``options`` are
+        the task's ``eval_options``."""
         return self.evaluate(model, encoded)
 
     # inference -----------------------------------------------------------------------------------
@@ -144,3 +160,16 @@ class TaskRunner:
     def generate(self, model, prompt: str = "", **options) -> Iterator[Any]:
         """Tokens after ``prompt`` as they are made, each with a ``text`` (tasks with ``abilities.generation``)."""
         raise NotImplementedError(f"a {self.name} model does not generate text; use predict() instead")
+
+
+SPLITS = ("train", "valid", "test")
+
+
+def require_split(examples, options: DataOptions):
+    """The examples of ``options.split``, or one line saying the split rule leaves it empty."""
+    if options.split not in SPLITS:
+        raise DataError(f"--split {options.split}: use one of {', '.join(SPLITS)} (left out: every example)")
+    if not examples:
+        raise DataError(f"{options.path}: the data's split rule puts no examples in the {options.split} split; "
+                        "leave out --split to score every example")
+    return examples

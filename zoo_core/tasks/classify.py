@@ -8,15 +8,15 @@ from typing import Sequence
 
 import torch
 
-from zoo_core.data.readers import Splits, read_classification, split_examples
+from zoo_core.data.readers import Splits, read_classification, rule_split, split_examples
 from zoo_core.data.streaming import EncodedStream, StreamedExamples, bounded_counts, shuffle_buffer, windows
 from zoo_core.data.synthetic import write_sentiment_files
 from zoo_core.data.vocab import Vocab, tokenize
 from zoo_core.errors import DataError
 from zoo_core.modeling.batching import BUCKET_BATCHES, bucket_batches, pad
-from zoo_core.tasks.base import DataOptions, TaskAbilities, TaskRunner
+from zoo_core.tasks.base import DataOptions, TaskAbilities, TaskRunner, require_split
 from zoo_core.tasks.explain import attention_weights, require_attention
-from zoo_core.tasks.metrics import accuracy, macro_f1
+from zoo_core.tasks.metrics import accuracy, macro_f1, per_class_scores
 
 EVAL_WINDOW = 8192  # examples of a stream scored at once
 
@@ -46,6 +46,14 @@ class ClassifyTask(TaskRunner):
         return Splits(split.train, split.valid if valid is None else valid, split.test if test is None else test)
 
     def stream_splits(self, options: DataOptions) -> Splits:
+    def load_eval(self, options: DataOptions) -> list:
+        """`zoo eval`: every example of the file, in file order; ``--split`` keeps the split rule's share."""
+        examples = read_classification(options.path, format=options.format, text_field=options.text_field or "text",
+                                       label_field=options.label_field or "label")
+        if not options.split:
+            return examples
+        return require_split([e for e in examples if rule_split(e.index) == options.split], options)
+
         """Splits that read the file lazily on each pass (training.stream): the same split rule, by index."""
         def stream(path, split=None):
             return StreamedExamples(str(path), options.format, options.text_field or "text",
@@ -124,7 +132,7 @@ class ClassifyTask(TaskRunner):
     def logits(self, model, encoded) -> tuple[torch.Tensor, list[int]]:
         model.eval()
         outputs, order = [], []
-        batches = bucket_batches([len(e[0]) for e in encoded], 256, False, random.Random(0))
+        batches = bucket_batches([len(e[0]) for e in encoded], self.inference_batch_size, False, random.Random(0))
         for indices in batches:
             tokens, lengths = pad([encoded[i][0] for i in indices], model.device)
             logits, _ = model({"tokens": tokens, "lengths": lengths})
@@ -146,7 +154,8 @@ class ClassifyTask(TaskRunner):
             gold += labels
             predicted += logits.argmax(-1).tolist()
         loss = loss_sum / len(gold) if gold else 0.0
-        return {"accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted), "loss": loss}
+        return ({"accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted), "loss": loss},
+                gold, predicted)
 
     def predict(self, model, inputs: list[str], explain: bool = False) -> list[dict]:
         """Label and per-label probabilities for each text; ``explain=True`` adds the ``tokens`` the model read
@@ -154,6 +163,15 @@ class ClassifyTask(TaskRunner):
         if explain:
             require_attention(model)
         vocab, labels = model.vocabs["tokens"], model.vocabs["labels"]
+        metrics, _, _ = self.scores(model, encoded)
+        return metrics
+
+    def evaluate_report(self, model, encoded, **options) -> dict:
+        """evaluate's metrics plus each class's precision, recall, F1 and support (``per_class``)."""
+        metrics, gold, predicted = self.scores(model, encoded)
+        return {**metrics, "per_class": per_class_scores(gold, predicted, model.vocabs["labels"].tokens)}
+
+    def scores(self, model, encoded) -> tuple[dict, list[int], list[int]]:
         encoded = [(vocab.encode(self.tokens(text)) or [vocab.id("<unk>")], 0) for text in inputs]
         logits, _ = self.logits(model, encoded)
         probabilities = logits.softmax(-1).tolist()

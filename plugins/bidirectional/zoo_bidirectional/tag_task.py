@@ -83,9 +83,21 @@ class TagTask(TaskRunner):
         return Splits(train, valid, self.read(options.test) if options.test else [])
 
     def load_eval(self, options: DataOptions) -> list:
-        """`zoo eval`: every sentence of --data."""
+        """`zoo eval`: every sentence of --data; ``--split valid`` or ``train`` keeps the rule's share (CoNLL files
+        come as separate train and test files, so the rule holds out no test split)."""
         self._columns(options)
-        return self.read(options.path)
+        sentences = self.read(options.path)
+        if not options.split:
+            return sentences
+        if options.split == "test":
+            raise DataError(f"--split test: the tag task's split rule holds out only a validation split "
+                            f"(sentence i with i % 10 == 9); give the test file to --data, or use --split valid")
+        held_out = options.split == "valid"
+        chosen = [s for i, s in enumerate(sentences) if (i % 10 == 9) == held_out]
+        if not chosen:
+            raise DataError(f"{options.path}: the split rule puts no sentences in the {options.split} split; "
+                            "leave out --split to score every sentence")
+        return chosen
 
     def word(self, token: str) -> str:
         return token.lower() if self.config.tokenizer.lowercase else token
@@ -165,7 +177,8 @@ class TagTask(TaskRunner):
     def tag_ids(self, model, encoded: list[EncodedSentence]) -> list[list[int]]:
         model.eval()
         predicted: list[Optional[list[int]]] = [None] * len(encoded)
-        for indices in bucket_batches([len(s.words) for s in encoded], 256, False, random.Random(0)):
+        for indices in bucket_batches([len(s.words) for s in encoded], self.inference_batch_size, False,
+                                      random.Random(0)):
             batch = self._batch([encoded[i] for i in indices], model.device)
             logits, _ = model(batch)
             for i, row in zip(indices, model.head.decode(logits, batch["lengths"])):
@@ -177,7 +190,7 @@ class TagTask(TaskRunner):
         report = self.evaluate_report(model, encoded)
         return {k: v for k, v in report.items() if not isinstance(v, dict) and not (k == "unknown_tags" and v == 0)}
 
-    def evaluate_report(self, model, encoded) -> dict:
+    def evaluate_report(self, model, encoded, **options) -> dict:
         """evaluate's metrics, plus per-type span scores and the gold tags the model never saw."""
         labels = model.vocabs["labels"].tokens
         predicted = [[labels[i] for i in row] for row in self.tag_ids(model, encoded)]

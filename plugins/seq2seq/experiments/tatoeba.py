@@ -52,7 +52,7 @@ def main() -> None:
         train_seconds = time.monotonic() - started
         model = load_model(f"tatoeba-{architecture}")
         task = model.task
-        test = task.encode(task.load_eval(data_options(DATA, text_field="0", label_field="1")), model.vocabs)
+        test = task.encode(task.load_eval(data_options(DATA, text_field="0", label_field="1", split="test")), model.vocabs)
         row = {"architecture": architecture, "command": shlex.join(command), "train_seconds": round(train_seconds, 1),
                "parameters": model.num_parameters(), "test_pairs": len(test),
                "training": {k: v for k, v in model.training_summary.items() if k not in ("test",)},

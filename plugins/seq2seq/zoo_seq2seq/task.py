@@ -54,6 +54,7 @@ class Seq2SeqTask(TaskRunner):
     def __init__(self, config):
         super().__init__(config)
         self.primary_metric = config.data.select_on
+    eval_options = frozenset({"beam"})
         self.higher_is_better = config.data.select_on == "bleu"
 
     # data ---------------------------------------------------------------------------------
@@ -80,6 +81,18 @@ class Seq2SeqTask(TaskRunner):
         if not train:
             raise DataError(f"{options.path}: no training pairs after splitting and length filtering; give more data")
         return Splits(train, with_role(valid, "valid"), with_role(test, "test"))
+    def load_eval(self, options: DataOptions) -> list[Pair]:
+        """`zoo eval`: every pair of --data (data.max_words filters training data only; a long source is
+        truncated to data.max_length, with a warning); ``--split`` keeps the md5 rule's share."""
+        pairs = read_pairs(options.path, options.text_field, options.label_field)
+        if options.split:
+            bucket = {"test": 0, "valid": 1}.get(options.split)
+            pairs = [p for p in pairs if (split_bucket(p.source) > 1 if bucket is None else split_bucket(p.source) == bucket)]
+            if not pairs:
+                raise DataError(f"{options.path}: the split rule puts no pairs in the {options.split} split; "
+                                "leave out --split to score every pair")
+        return pairs
+
 
     def tokens(self, text: str) -> list[str]:
         return tokenize(text, self.config.tokenizer.type, self.config.tokenizer.lowercase)
@@ -150,7 +163,8 @@ class Seq2SeqTask(TaskRunner):
     def loss_per_token(self, model, encoded) -> float:
         model.eval()
         total, count = 0.0, 0
-        for indices in bucket_batches([len(e[0]) for e in encoded], 256, False, random.Random(0)):
+        for indices in bucket_batches([len(e[0]) for e in encoded], self.inference_batch_size, False,
+                                      random.Random(0)):
             batch = self.make_batch([encoded[i] for i in indices], model.device)
             logits, _ = model(batch)
             total += F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), batch["target_out"].reshape(-1),
@@ -183,6 +197,12 @@ class Seq2SeqTask(TaskRunner):
         """One translation record per sentence; ``attention=True`` adds ``source_tokens`` and the decoder's
         target x source ``attention`` matrix (models with attention)."""
         if attention and model.config.head.attention == "none":
+    def evaluate_report(self, model, encoded, beam=None, **options) -> dict:
+        """`zoo eval`: BLEU of greedy decoding, or of beam search with ``beam`` (width)."""
+        sampler = choose_sampler(beam=beam)[1] if beam is not None else None
+        report = self.evaluate(model, encoded, sampler)
+        return {**report, "decoding": f"beam {beam}" if beam is not None else "greedy"}
+
             raise ZooError(f"--attention-png: model '{model.config.architecture}' has no attention "
                            "(head.attention=none); use a model with attention, e.g. gru-attn-seq2seq")
         return Translator(model, **options).translate(inputs, attention=attention)
