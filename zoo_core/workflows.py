@@ -148,15 +148,34 @@ def writable_target(out: Optional[str], force: bool) -> Optional[Path]:
 def describe_size(examples) -> str:
     """How many examples, or "streamed" for data read as a stream (its size is not known up front)."""
     try:
-    if target is not None:
-        check_output(target)  # the name fits and the folder is writable, before any data is read
         return f"{len(examples):,}"
     except TypeError:
         return "streamed"
 
 
-def evaluate(reference: str, data: str, **options) -> dict:
-    """Metrics of a saved model on ``data`` (its test split when the data has one)."""
-    model = load_model(reference)
-    examples = model.task.load_eval(data_options(data, **options))
-    return model.task.evaluate_report(model, model.task.encode(examples, model.vocabs))
+def evaluate(reference: str, data: str, *, split: Optional[str] = None, device: str = "cpu",
+             batch_size: Optional[int] = None, **options) -> dict:
+    """Metrics of a saved model on every example of ``data`` (or, with ``split``, on the examples the data's
+    split rule puts in train, valid or test), led by what was scored: ``data``, ``split``, ``examples``.
+
+    ``options``: data options (``format``, ``text_field``, ``label_field``) and the task's ``eval_options``
+    (``beam`` for seq2seq)."""
+    model = load_model(reference, device=device)
+    task = model.task
+    unknown = sorted(set(options) - set(DataOptions.__dataclass_fields__) - set(task.eval_options))
+    if unknown:
+        flag = "--" + unknown[0].replace("_", "-")
+        raise ZooError(f"{flag} does not apply to model '{reference}' (task {model.config.task}); "
+                       f"`zoo eval --help` says which task takes it")
+    eval_options = {k: options.pop(k) for k in list(options) if k in task.eval_options}
+    if batch_size is not None:
+        task.inference_batch_size = check_batch_size(batch_size)
+    examples = task.load_eval(data_options(data, split=split, **options))
+    report = task.evaluate_report(model, task.encode(examples, model.vocabs), **eval_options)
+    return {"data": str(data), "split": split or "all", "examples": task.count_examples(examples), **report}
+
+
+def check_batch_size(batch_size: int) -> int:
+    if not 1 <= batch_size <= 1_000_000:
+        raise ConfigError(f"--batch-size {batch_size}: give a number from 1 to 1000000")
+    return batch_size
