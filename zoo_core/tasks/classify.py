@@ -45,7 +45,6 @@ class ClassifyTask(TaskRunner):
             raise DataError(f"{options.path}: no training examples after splitting; give more data")
         return Splits(split.train, split.valid if valid is None else valid, split.test if test is None else test)
 
-    def stream_splits(self, options: DataOptions) -> Splits:
     def load_eval(self, options: DataOptions) -> list:
         """`zoo eval`: every example of the file, in file order; ``--split`` keeps the split rule's share."""
         examples = read_classification(options.path, format=options.format, text_field=options.text_field or "text",
@@ -54,6 +53,7 @@ class ClassifyTask(TaskRunner):
             return examples
         return require_split([e for e in examples if rule_split(e.index) == options.split], options)
 
+    def stream_splits(self, options: DataOptions) -> Splits:
         """Splits that read the file lazily on each pass (training.stream): the same split rule, by index."""
         def stream(path, split=None):
             return StreamedExamples(str(path), options.format, options.text_field or "text",
@@ -144,6 +144,15 @@ class ClassifyTask(TaskRunner):
         return restored, order
 
     def evaluate(self, model, encoded) -> dict:
+        metrics, _, _ = self.scores(model, encoded)
+        return metrics
+
+    def evaluate_report(self, model, encoded, **options) -> dict:
+        """evaluate's metrics plus each class's precision, recall, F1 and support (``per_class``)."""
+        metrics, gold, predicted = self.scores(model, encoded)
+        return {**metrics, "per_class": per_class_scores(gold, predicted, model.vocabs["labels"].tokens)}
+
+    def scores(self, model, encoded) -> tuple[dict, list[int], list[int]]:
         gold, predicted, loss_sum = [], [], 0.0
         # A stream is scored a window at a time, so only its labels are held.
         for part in windows(encoded, EVAL_WINDOW) if isinstance(encoded, EncodedStream) else [encoded]:
@@ -163,15 +172,6 @@ class ClassifyTask(TaskRunner):
         if explain:
             require_attention(model)
         vocab, labels = model.vocabs["tokens"], model.vocabs["labels"]
-        metrics, _, _ = self.scores(model, encoded)
-        return metrics
-
-    def evaluate_report(self, model, encoded, **options) -> dict:
-        """evaluate's metrics plus each class's precision, recall, F1 and support (``per_class``)."""
-        metrics, gold, predicted = self.scores(model, encoded)
-        return {**metrics, "per_class": per_class_scores(gold, predicted, model.vocabs["labels"].tokens)}
-
-    def scores(self, model, encoded) -> tuple[dict, list[int], list[int]]:
         encoded = [(vocab.encode(self.tokens(text)) or [vocab.id("<unk>")], 0) for text in inputs]
         logits, _ = self.logits(model, encoded)
         probabilities = logits.softmax(-1).tolist()

@@ -102,6 +102,26 @@ class LanguageModelTask(TaskRunner):
                             f"({chunk + 1} with its next-token target); give more text or lower data.chunk_length")
         return Splits([train], [valid] if len(valid) > 1 else [], [test] if test else [])
 
+    def load_eval(self, options: DataOptions) -> list:
+        """`zoo eval`: every token of --data; ``--split train`` or ``valid`` keeps the rule's share (the first
+        1 - data.valid_fraction of the tokens train, the rest validate; there is no test share)."""
+        stream = self.read_tokens(options.path)
+        if not options.split:
+            return [stream]
+        if options.split == "test":
+            raise DataError("--split test: the lm task's split rule holds out only a validation share "
+                            "(data.valid_fraction); give a test file to --data, or use --split valid")
+        cut = int(len(stream) * (1 - self.config.data.valid_fraction))
+        chosen = stream[:cut] if options.split == "train" else stream[cut:]
+        if len(chosen) < 2:
+            raise DataError(f"{options.path}: the split rule puts no tokens in the {options.split} split; "
+                            "leave out --split to score every token")
+        return [chosen]
+
+    def count_examples(self, examples) -> int:
+        """Tokens scored (each after the one before it): an LM's examples are its tokens."""
+        return max(sum(len(tokens) for tokens in examples) - 1, 0)
+
     def stream_splits(self, options: DataOptions) -> Splits:
         """Byte ranges of the file, read on demand: the first (1 - valid_fraction) of its bytes train."""
         whole_words = self.config.tokenizer.type == "word"
@@ -133,26 +153,6 @@ class LanguageModelTask(TaskRunner):
     def encode(self, examples: Sequence, vocabs) -> TokenStream:
         if isinstance(examples, CorpusStream):
             return examples.with_vocab(vocabs["tokens"])
-    def load_eval(self, options: DataOptions) -> list:
-        """`zoo eval`: every token of --data; ``--split train`` or ``valid`` keeps the rule's share (the first
-        1 - data.valid_fraction of the tokens train, the rest validate; there is no test share)."""
-        stream = self.read_tokens(options.path)
-        if not options.split:
-            return [stream]
-        if options.split == "test":
-            raise DataError("--split test: the lm task's split rule holds out only a validation share "
-                            "(data.valid_fraction); give a test file to --data, or use --split valid")
-        cut = int(len(stream) * (1 - self.config.data.valid_fraction))
-        chosen = stream[:cut] if options.split == "train" else stream[cut:]
-        if len(chosen) < 2:
-            raise DataError(f"{options.path}: the split rule puts no tokens in the {options.split} split; "
-                            "leave out --split to score every token")
-        return [chosen]
-
-    def count_examples(self, examples) -> int:
-        """Tokens scored (each after the one before it): an LM's examples are its tokens."""
-        return max(sum(len(tokens) for tokens in examples) - 1, 0)
-
         ids = [i for tokens in examples for i in vocabs["tokens"].encode(tokens)]
         return TokenStream(torch.tensor(ids, dtype=torch.long))
 
@@ -193,6 +193,16 @@ class LanguageModelTask(TaskRunner):
 
     def evaluate(self, model, encoded: TokenStream) -> dict:
         """Loss in nats per token, perplexity, and bits per character for character models."""
+        return self.scores(model, encoded)[0]
+
+    def evaluate_report(self, model, encoded, **options) -> dict:
+        """evaluate's metrics and ``tokens_scored``: the parallel rows leave out the last few tokens (fewer
+        than the eval batch of 16 rows) that do not fill a row."""
+        metrics, count = self.scores(model, encoded)
+        return {**metrics, "tokens_scored": count}
+
+    @torch.no_grad()
+    def scores(self, model, encoded) -> tuple[dict, int]:
         model.eval()
         chunk = self.config.data.chunk_length
         if isinstance(encoded, CorpusStream):
@@ -226,15 +236,5 @@ class LanguageModelTask(TaskRunner):
     def record(self, generation: Generation) -> dict:
         tokens = list(generation)
         return {"input": generation.prompt, "prediction": "".join(t.text for t in tokens),
-        return self.scores(model, encoded)[0]
-
-    def evaluate_report(self, model, encoded, **options) -> dict:
-        """evaluate's metrics and ``tokens_scored``: the parallel rows leave out the last few tokens (fewer
-        than the eval batch of 16 rows) that do not fill a row."""
-        metrics, count = self.scores(model, encoded)
-        return {**metrics, "tokens_scored": count}
-
-    @torch.no_grad()
-    def scores(self, model, encoded) -> tuple[dict, int]:
                 "tokens": [t.text for t in tokens], "log_probs": [round(t.log_prob, 6) for t in tokens],
                 "sampler": generation.sampler_name, "seed": generation.seed}

@@ -50,11 +50,11 @@ class Seq2SeqTask(TaskRunner):
     name = "seq2seq"
     abilities = TaskAbilities(attention_maps=True)
     run_options = frozenset({"beam", "sampler", "max_tokens", "attention", "temperature", "top_k", "top_p", "seed"})
+    eval_options = frozenset({"beam"})
 
     def __init__(self, config):
         super().__init__(config)
         self.primary_metric = config.data.select_on
-    eval_options = frozenset({"beam"})
         self.higher_is_better = config.data.select_on == "bleu"
 
     # data ---------------------------------------------------------------------------------
@@ -81,6 +81,7 @@ class Seq2SeqTask(TaskRunner):
         if not train:
             raise DataError(f"{options.path}: no training pairs after splitting and length filtering; give more data")
         return Splits(train, with_role(valid, "valid"), with_role(test, "test"))
+
     def load_eval(self, options: DataOptions) -> list[Pair]:
         """`zoo eval`: every pair of --data (data.max_words filters training data only; a long source is
         truncated to data.max_length, with a warning); ``--split`` keeps the md5 rule's share."""
@@ -92,7 +93,6 @@ class Seq2SeqTask(TaskRunner):
                 raise DataError(f"{options.path}: the split rule puts no pairs in the {options.split} split; "
                                 "leave out --split to score every pair")
         return pairs
-
 
     def tokens(self, text: str) -> list[str]:
         return tokenize(text, self.config.tokenizer.type, self.config.tokenizer.lowercase)
@@ -182,6 +182,12 @@ class Seq2SeqTask(TaskRunner):
         hypotheses = [detokenize(target.decode(sequence.tokens), kind) for sequence in decoded]
         return sacrebleu.corpus_bleu(hypotheses, [[e[2] for e in encoded]]).score
 
+    def evaluate_report(self, model, encoded, beam=None, **options) -> dict:
+        """`zoo eval`: BLEU of greedy decoding, or of beam search with ``beam`` (width)."""
+        sampler = choose_sampler(beam=beam)[1] if beam is not None else None
+        report = self.evaluate(model, encoded, sampler)
+        return {**report, "decoding": f"beam {beam}" if beam is not None else "greedy"}
+
     def evaluate(self, model, encoded, sampler=None) -> dict:
         """BLEU (greedy unless ``sampler`` is given), loss in nats per target token, perplexity."""
         loss = self.loss_per_token(model, encoded)
@@ -197,12 +203,6 @@ class Seq2SeqTask(TaskRunner):
         """One translation record per sentence; ``attention=True`` adds ``source_tokens`` and the decoder's
         target x source ``attention`` matrix (models with attention)."""
         if attention and model.config.head.attention == "none":
-    def evaluate_report(self, model, encoded, beam=None, **options) -> dict:
-        """`zoo eval`: BLEU of greedy decoding, or of beam search with ``beam`` (width)."""
-        sampler = choose_sampler(beam=beam)[1] if beam is not None else None
-        report = self.evaluate(model, encoded, sampler)
-        return {**report, "decoding": f"beam {beam}" if beam is not None else "greedy"}
-
             raise ZooError(f"--attention-png: model '{model.config.architecture}' has no attention "
                            "(head.attention=none); use a model with attention, e.g. gru-attn-seq2seq")
         return Translator(model, **options).translate(inputs, attention=attention)
