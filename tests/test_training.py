@@ -22,10 +22,11 @@ def test_ctrl_c_keeps_the_model(sentiment_dir, zoo_home):
             break
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 0, stderr
+    assert process.returncode == 130, stderr
+    assert "resume with the same command plus --resume" in stderr
     metadata = read_header(zoo_home / "models" / "interrupted.safetensors")["__metadata__"]
     summary = json.loads(metadata["zoo.training"])
-    assert summary["stopped"] == "interrupted"
+    assert summary["stopped"] == "signal SIGINT"
     assert summary["epochs"] >= 1
     lines = (zoo_home / "models" / "interrupted.metrics.jsonl").read_text().splitlines()
     assert json.loads(lines[0])["epoch"] == 1

@@ -10,12 +10,14 @@ from zoo_core.config.sections import ModelConfig
 from zoo_core.data.vocab import Vocab
 from zoo_core.errors import ConfigError, ZooError
 from zoo_core.extension.registry import get_registry
-from zoo_core.io.store import metrics_path, model_path, zoo_home
+from zoo_core.io.reservations import check_output
+from zoo_core.io.store import model_path, zoo_home
 from zoo_core.modeling.loading import load_model
 from zoo_core.modeling.model import ZooModel
 from zoo_core.tasks.base import DataOptions
 from zoo_core.training import distributed
-from zoo_core.training.loop import fit, seed_everything
+from zoo_core.training.loop import seed_everything
+from zoo_core.training.session import TrainingRun, announce_stop
 from zoo_core.training.transfer import initialize_from, load_pretrained_vectors
 
 
@@ -74,11 +76,13 @@ def prepare_data(task, options: DataOptions, announce: bool = True):
 
 def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] = None, force: bool = False,
           overrides: Optional[dict] = None, config_file: Optional[dict] = None, progress: bool = True,
-          init: Optional[str] = None, **options: Any):
+          init: Optional[str] = None, resume: bool = False, keep_checkpoints: bool = False, **options: Any):
     """Train like `zoo train`: returns the trained model (saved too when ``out`` is given).
 
     ``overrides`` is a nested dict of config changes; keyword ``training__epochs=3`` works too.
     ``init`` (``training.init``) starts from a saved model's weights (docs/transfer.md).
+    ``resume`` continues the run saved under ``out`` from its last checkpoint; ``keep_checkpoints`` keeps the
+    checkpoint when the run completes (docs/training.md).
     Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
     """
     setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
@@ -86,17 +90,19 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
     if init is not None:
         setting_kwargs["training__init"] = init
     config = resolve_config(architecture, merge_config(overrides or {}, keyword_overrides(setting_kwargs)), config_file)
-    target = writable_target(out, force)
+    target = writable_target(out, force or resume)
     owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
     group, device = distributed.start(config.training.device)  # one process unless torchrun started several
-    with distributed.peer_failures_as_errors(group):
-        model = _train(architecture, config, data, target, group, device, progress, options)
+    # Before any data is read: the store is writable, the name fits, and no other run holds it.
+    run = TrainingRun(target, config, resume=resume, keep_checkpoints=keep_checkpoints, group=group)
+    with distributed.peer_failures_as_errors(group), run.reserved():
+        model = _train(architecture, config, data, run, group, device, progress, options)
     if owns_group:  # after a failure the group is left alone: tearing it down can abort the process
         distributed.stop()
     return model
 
 
-def _train(architecture, config, data, target, group, device, progress, options):
+def _train(architecture, config, data, run, group, device, progress, options):
     registry = get_registry()
     task = registry.task(config.task).load()(config)
     if config.training.stream and not task.abilities.streaming_data:
@@ -123,23 +129,27 @@ def _train(architecture, config, data, target, group, device, progress, options)
         print(f"training {architecture}: {model.num_parameters():,} parameters, {describe_size(train_set)} train / "
               f"{describe_size(valid_set)} valid / {describe_size(test_set)} test examples on {device}{processes}",
               file=sys.stderr)
-    summary = fit(model, train_set, valid_set, metrics_file=metrics_path(target) if target else None,
-                  progress=progress, group=group)
-    if test_set and group.is_main:
-        summary["test"] = task.evaluate(model, test_set)
-    summary["data"] = str(data) if data else "embedded"
-    summary["device"] = str(device)
-    if transfer:
-        summary["init"] = transfer
-    model.training_summary = {k: v for k, v in summary.items() if k != "history"}
-    if target is not None and group.is_main:  # one model file, however many processes trained it
-        model.save(target)
+    with run.signals() as stop:  # a signal from here on ends with a checkpoint and the best weights saved
+        summary = run.fit(model, train_set, valid_set, progress=progress)
+        if test_set and group.is_main and not stop.received:
+            summary["test"] = task.evaluate(model, test_set)
+        summary["data"] = str(data) if data else "embedded"
+        summary["device"] = str(device)
+        summary["run_id"] = run.run_id
+        if transfer:
+            summary["init"] = transfer
+        model.training_summary = dict(summary)  # with its history: the metrics file beside it is a copy
+        run.publish(model, summary)  # one model file, however many processes trained it
+    if stop.received and group.is_main:
+        announce_stop(run, summary)
     return model
 
 
 def writable_target(out: Optional[str], force: bool) -> Optional[Path]:
     """Where ``--out`` saves the model; an existing model there is an error unless ``force``."""
     target = model_path(out) if out else None
+    if target is not None:
+        check_output(target)  # the name fits and the folder is writable, before any data is read
     if target is not None and target.exists() and not force:
         raise ZooError(f"model '{out}' already exists at {target}; pick another --out or add --force to replace it")
     return target

@@ -33,11 +33,16 @@ from zoo_core.errors import ZooError
               help="Machines taking part; each runs the same command.")
 @click.option("--rdzv-endpoint", metavar="HOST:PORT", help="Where the machines meet (several machines).")
 @click.option("--rdzv-id", default="zoo", show_default=True, help="Run id shared by the machines of one job.")
+@click.option("--resume", is_flag=True, help="Continue the run saved under --out from its last checkpoint "
+              "(the same command plus --resume; docs/training.md).")
+@click.option("--keep-checkpoints", is_flag=True, help="Keep the checkpoint beside the model when the run completes.")
+@click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (one is often fastest on a "
+              "loaded machine).")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--plot", is_flag=True, help="Draw the learning curves to <model>.curves.png beside the model (needs matplotlib).")
 def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
-          device, epochs, seed, precision, accumulate, stream, init, freeze, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id, quiet,
-          plot):
+          device, epochs, seed, precision, accumulate, stream, init, freeze, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id,
+          resume, keep_checkpoints, threads, quiet, plot):
     """Train ARCHITECTURE on --data and save it as --out (docs/scale.md: several processes or machines)."""
     from zoo_core.config.overrides import parse_set_options, read_config_file, set_path
     from zoo_core.experiments.plots import check_plotting
@@ -67,12 +72,16 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
 
         # A bad config or an existing model is one line here, not one per process.
         resolve_config(architecture, overrides, file_config)
-        writable_target(out, force)
+        writable_target(out, force or resume)
         launch(forwarded_arguments(click.get_current_context()), nproc_per_node, nnodes, rdzv_endpoint, rdzv_id)
         return  # rank 0 printed the result (and drew any --plot)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
     model = train_model(architecture, data, out=out, force=force, overrides=overrides, config_file=file_config,
                         progress=not quiet, format=data_format, text_field=text_field, label_field=label_field,
-                        valid=valid, test=test)
+                        valid=valid, test=test, resume=resume, keep_checkpoints=keep_checkpoints)
     from zoo_core.training.distributed import from_environment
 
     if not from_environment().is_main:
@@ -88,6 +97,27 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
         click.echo(f"saved {model_path(out)}")
     if plot:
         click.echo(f"wrote {plot_model_curves(out)}")
+    click.echo(stop_line(summary))
+    if str(summary.get("stopped", "")).startswith("signal"):
+        raise SystemExit(128 + signal_number(summary["stopped"]))
+
+
+def stop_line(summary: dict) -> str:
+    """The last line: why training stopped, and whether the last epoch was cut short."""
+    reason, detail = summary.get("stopped"), summary.get("stop_detail")
+    partial = "; the last epoch was partial" if summary.get("last_epoch_partial") else ""
+    if reason == "epochs":
+        return f"stopped: {detail}{partial}"
+    return f"stopped: {reason}" + (f" ({detail})" if detail else "") + partial
+
+
+def signal_number(stopped: str) -> int:
+    import signal
+
+    try:
+        return int(signal.Signals[stopped.split()[-1]])
+    except KeyError:
+        return int(signal.SIGINT)
 
 
 def forwarded_arguments(ctx: click.Context) -> list[str]:

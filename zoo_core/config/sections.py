@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class StrictConfig(BaseModel):
@@ -40,6 +40,32 @@ class EmbeddingConfig(StrictConfig):
                          "including embedding).")
 
 
+class ScheduleConfig(StrictConfig):
+    """How the learning rate changes over the run (docs/training.md)."""
+
+    type: Literal["constant", "linear", "cosine", "plateau"] = Field(
+        "constant", description="constant, linear or cosine decay (after any warmup, per optimizer step), or "
+        "plateau: multiply by factor when the validation score has not improved for patience epochs.")
+    warmup_steps: int = Field(0, ge=0, le=10_000_000, description="Optimizer steps of linear warmup from lr/warmup "
+                              "to lr (not with plateau).")
+    warmup_fraction: float = Field(0.0, ge=0.0, lt=1.0, description="Warmup as a fraction of the run's steps "
+                                   "(instead of warmup_steps).")
+    min_lr_ratio: float = Field(0.0, ge=0.0, le=1.0, description="linear/cosine: the learning rate decays to "
+                                "lr x this at the last step.")
+    total_steps: Optional[int] = Field(None, ge=1, description="linear/cosine: steps to decay over; null: the "
+                                       "run's epochs x steps per epoch.")
+    factor: float = Field(0.5, gt=0.0, lt=1.0, description="plateau: multiply the learning rate by this.")
+    patience: int = Field(1, ge=0, le=10000, description="plateau: epochs without improvement before reducing.")
+
+    @model_validator(mode="after")
+    def _one_warmup(self):
+        if self.warmup_steps and self.warmup_fraction:
+            raise ValueError("give warmup_steps or warmup_fraction, not both")
+        if self.type == "plateau" and (self.warmup_steps or self.warmup_fraction):
+            raise ValueError("plateau has no warmup: set warmup_steps=0 and warmup_fraction=0, or use linear/cosine")
+        return self
+
+
 #: The parts of a model that training settings can name, from the input to the output.
 ModelPart = Literal["embedding", "token_features", "encoder", "head"]
 
@@ -71,6 +97,10 @@ class TrainingConfig(StrictConfig):
     lr_multipliers: dict[ModelPart, Annotated[float, Field(gt=0.0, le=1000.0)]] = Field(
         default_factory=dict, description="Learning-rate factor per part (discriminative fine-tuning), "
         'e.g. {"embedding": 0.1, "encoder": 0.3}; parts left out train at training.lr.')
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Learning-rate schedule: "
+                                     "constant, linear, cosine (with warmup) or plateau.")
+    checkpoint_minutes: Optional[float] = Field(None, gt=0.0, description="Also write a checkpoint every this many "
+                                                "minutes within an epoch (one is always written after each epoch).")
 
 
 SECTIONS = {"tokenizer": TokenizerConfig, "embedding": EmbeddingConfig, "training": TrainingConfig}
