@@ -54,7 +54,8 @@ def train(architecture: str, data: str | None = None, **options):
 
 
 def load(name_or_path: str, device: str = "cpu"):
-    """A saved model, by store name or by path to a .safetensors file."""
-    from zoo_core.modeling.loading import load_model
+    """A saved model: by store name, a .safetensors or .onnx file (run on ONNX Runtime), a folder written by
+    `zoo export --format hf`, or ``hf://OWNER/NAME[@REVISION]`` (docs/deploy.md)."""
+    from zoo_core.export.references import load_reference
 
-    return load_model(name_or_path, device=device)
+    return load_reference(name_or_path, device=device)

@@ -36,7 +36,7 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
     """Run MODEL on INPUTS (or '-' to read one input a line from stdin)."""
     from zoo_core.cli.pictures import write_attention_png, write_token_weights_png
     from zoo_core.experiments.plots import check_plotting
-    from zoo_core.modeling.loading import load_model
+    from zoo_core.export.references import load_reference as load_model  # any reference: name, file, folder, hf://
     from zoo_core.tasks.records import json_record
 
     options = {k: v for k, v in options.items() if v is not None}
