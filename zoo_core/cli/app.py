@@ -13,7 +13,7 @@ import warnings
 import click
 
 from zoo_core._version import __version__
-from zoo_core.cli import compare, evaluation, listing, running, serve, store, training
+from zoo_core.cli import compare, evaluation, export, listing, running, serve, store, training
 from zoo_core.errors import ZooError
 
 
@@ -42,5 +42,6 @@ def main():
 
 
 for command in (listing.list_command, listing.info, listing.plugins, training.train, evaluation.eval_command,
-                running.run, store.models, compare.compare_command, serve.serve):
+                running.run, store.models, compare.compare_command, serve.serve, export.export_command,
+                export.push_command):
     main.add_command(command)
