@@ -40,6 +40,12 @@ _LAZY = {
     "split_examples": "zoo_core.data.readers",
     "rule_split": "zoo_core.data.readers",
     "bounded_counts": "zoo_core.data.streaming",
+    "SubwordVocab": "zoo_core.data.subword",
+    "is_subword": "zoo_core.data.subword",
+    "train_subword_vocab": "zoo_core.data.subword",
+    "contextual_vocabs": "zoo_core.data.char_lm_vocab",
+    "ContextualStringEmbeddings": "zoo_core.modeling.components.contextual",
+    "load_char_lms": "zoo_core.modeling.components.contextual",
     "Encoder": "zoo_core.modeling.interfaces",
     "EncoderOutput": "zoo_core.modeling.interfaces",
     "Pooler": "zoo_core.modeling.interfaces",
@@ -86,7 +92,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time these load lazily above
+    from zoo_core.data.char_lm_vocab import contextual_vocabs  # noqa: F401
     from zoo_core.data.readers import Splits, TextExample, read_classification, read_text, rule_split, split_examples  # noqa: F401
     from zoo_core.data.streaming import bounded_counts  # noqa: F401
+    from zoo_core.data.subword import SubwordVocab, is_subword, train_subword_vocab  # noqa: F401
     from zoo_core.data.vocab import BOS, EOS, PAD, PAD_ID, UNK, UNK_ID, Vocab, tokenize  # noqa: F401
+    from zoo_core.modeling.components.contextual import ContextualStringEmbeddings, load_char_lms  # noqa: F401
     pass

@@ -22,10 +22,14 @@ def ComponentField(kind: str, default: Any, description: str = ""):  # noqa: N80
 
 
 class TokenizerConfig(StrictConfig):
-    type: Literal["word", "char"] = Field("word", description="Split text into words or characters.")
+    type: Literal["word", "char", "bpe", "unigram"] = Field(
+        "word", description="Split text into words, characters, or subwords learnt from the training split "
+        "(bpe, unigram: Hugging Face tokenizers, extra 'subword'; docs/transfer.md).")
     lowercase: bool = Field(True, description="Lower-case text before tokenizing.")
     min_freq: int = Field(1, ge=1, description="Drop tokens seen fewer times than this in training data.")
     max_size: Optional[int] = Field(30000, ge=2, description="Keep at most this many tokens (most frequent first).")
+    vocab_size: int = Field(8000, ge=8, le=1_000_000, description="bpe, unigram: the number of subword pieces "
+                            "learnt (specials included); max_size does not apply to them.")
 
 
 class EmbeddingConfig(StrictConfig):
@@ -38,6 +42,10 @@ class EmbeddingConfig(StrictConfig):
                                       "Read once at training; the vectors are then stored in the model file.")
     freeze: bool = Field(False, description="Keep the embedding fixed while training (same as training.freeze "
                          "including embedding).")
+    contextual: list[str] = Field(default_factory=list, max_length=8, description="Saved character LMs (store "
+                                  "names or paths; a forward and a data.reverse=true one) whose states at each word's "
+                                  "boundaries join its embedding: contextual string embeddings (taggers; "
+                                  "docs/transfer.md). Their weights are copied into the model file.")
 
 
 class ScheduleConfig(StrictConfig):

@@ -205,7 +205,9 @@ class Registry:
         task = self.task(str(raw.get("task")))
         values: dict[str, Any] = {"architecture": raw.get("architecture", ""), "task": task.name}
         for section, model in SECTIONS.items():
-            values[section] = validate_model(model, raw.get(section) or {}, section)
+            # A shared section (tokenizer.type word -> bpe) keeps all its settings: every type has them all.
+            shared = {k: v for k, v in (raw.get(section) or {}).items() if k != INHERITED_KEYS}
+            values[section] = validate_model(model, shared, section)
         for section in COMPONENT_SECTIONS:
             if section not in raw:
                 raise ConfigError(f"{section}: missing; give {section}.type (one of {', '.join(self.names(section))})")

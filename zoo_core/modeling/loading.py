@@ -7,7 +7,7 @@ import json
 from safetensors import SafetensorError
 from safetensors.torch import load_model as load_weights
 
-from zoo_core.data.vocab import Vocab
+from zoo_core.data.stored_vocabs import vocabs_from_metadata
 from zoo_core.errors import ArtifactError, ZooError
 from zoo_core.extension.registry import get_registry
 from zoo_core.io.artifacts import read_metadata
@@ -26,7 +26,7 @@ def load_model(reference: str, device: str = "cpu"):
     check_plugins(metadata, registry, path)
     try:
         config = registry.validate(json.loads(metadata["zoo.config"]))
-        vocabs = {name: Vocab(tokens) for name, tokens in json.loads(metadata["zoo.vocabs"]).items()}
+        vocabs = vocabs_from_metadata(metadata)  # subword and char-LM ones of their kind
         summary = json.loads(metadata.get("zoo.training", "{}"))
     except ZooError as error:
         raise ArtifactError(f"{path}: stored config does not validate: {error}"

@@ -30,6 +30,9 @@ class ZooModel(nn.Module):
         # `zoo train` passes the task instance that read the data: one task per model.
         self.task = task if task is not None else registry.task(config.task).load()(config)
         self.task.use_vocabs(vocabs)
+        if config.embedding.contextual and not self.task.abilities.contextual_embeddings:
+            raise ConfigError(f"embedding.contextual: the {config.task} task does not read contextual string "
+                              "embeddings (the tag task does); remove the setting")
         self.training_summary: dict = {}
         self.embedding = nn.Embedding(len(vocabs["tokens"]), config.embedding.dim, padding_idx=PAD_ID)
         self.embedding_dropout = nn.Dropout(config.embedding.dropout)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from safetensors.torch import save_model as save_weights
 
 from zoo_core._version import __version__
+from zoo_core.data.stored_vocabs import vocab_metadata
 from zoo_core.errors import ArtifactError
 from zoo_core.extension.discovery import pip_install
 from zoo_core.extension.registry import Registry, get_registry
@@ -69,6 +70,8 @@ def save_model(model, path, summary: dict | None = None) -> Path:
         "zoo.plugins": json.dumps(plugins_used(model.config, registry)),
         "zoo.training": json.dumps(summary or {}),
     }
+    # A subword tokenizer (as its library's JSON), a char LM's settings: what a vocabulary carries beyond tokens.
+    metadata.update(vocab_metadata(model.vocabs))
     with atomic_target(path) as temporary:
         # save_model (not save_file) handles tensors that share memory, e.g. tied embeddings.
         save_weights(model, temporary, metadata=metadata)

@@ -51,6 +51,8 @@ class TaskAbilities:
     token_weights: bool = False
     #: ``predict(..., attention=True)`` adds ``source_tokens`` and a target x source ``attention`` matrix.
     attention_maps: bool = False
+    #: ``embedding.contextual`` works: the task adds the char LMs' vocabularies and reads their vectors.
+    contextual_embeddings: bool = False
 
 
 class TaskRunner:

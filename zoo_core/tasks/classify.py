@@ -10,8 +10,9 @@ import torch
 
 from zoo_core.data.readers import Splits, read_classification, rule_split, split_examples
 from zoo_core.data.streaming import EncodedStream, StreamedExamples, bounded_counts, shuffle_buffer, windows
+from zoo_core.data.subword import SubwordVocab, is_subword, train_subword_vocab
 from zoo_core.data.synthetic import write_sentiment_files
-from zoo_core.data.vocab import Vocab, tokenize
+from zoo_core.data.vocab import PAD, UNK, Vocab, tokenize
 from zoo_core.errors import DataError
 from zoo_core.modeling.batching import BUCKET_BATCHES, bucket_batches, pad
 from zoo_core.tasks.base import DataOptions, TaskAbilities, TaskRunner, require_split
@@ -63,12 +64,29 @@ class ClassifyTask(TaskRunner):
                       stream(options.valid) if options.valid else stream(options.path, "valid"),
                       stream(options.test) if options.test else stream(options.path, "test"))
 
+    subword = None  # a SubwordVocab once trained or loaded (tokenizer.type bpe, unigram)
+
+    def use_vocabs(self, vocabs):
+        self.subword = vocabs["tokens"] if isinstance(vocabs["tokens"], SubwordVocab) else None
+
     def tokens(self, text: str) -> list[str]:
         tokenizer = self.config.tokenizer
+        if self.subword is not None:
+            return self.subword.tokenize(text)[: self.config.data.max_length]
         return tokenize(text, tokenizer.type, tokenizer.lowercase)[: self.config.data.max_length]
 
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
         tokenizer = self.config.tokenizer
+        if is_subword(tokenizer):  # learnt from the training split's text, one pass (streams too)
+            labels: set = set()
+
+            def texts():
+                for example in train:
+                    labels.add(example.label)
+                    yield example.text
+
+            self.subword = train_subword_vocab(texts(), tokenizer, (PAD, UNK))
+            return {"tokens": self.subword, "labels": Vocab.of_labels(labels)}
         if isinstance(train, StreamedExamples):  # one pass, bounded memory
             labels: set = set()
 

@@ -42,6 +42,13 @@ def register_architectures(register):
     register(_tagger("bilstm-tagger", "lstm", "LSTM"))
     register(_tagger("bigru-tagger", "gru", "GRU"))
     register(_tagger("bilstm-crf-tagger", "lstm", "LSTM", crf=True))
+    flair = _tagger("bilstm-crf-flair-tagger", "lstm", "LSTM", crf=True)
+    register(Architecture(
+        flair.name, task="tag",
+        description="bilstm-crf-tagger with contextual string embeddings (Akbik et al. 2018) from two saved char "
+                    "LMs, fwd-lm and bwd-lm (data.reverse=true); set embedding.contextual to use others.",
+        defaults={**flair.defaults, "embedding": {**TAGGER_DEFAULTS["embedding"], "contextual": ["fwd-lm", "bwd-lm"]}},
+    ))
     for cell, label in (("lstm", "LSTM"), ("gru", "GRU")):
         register(Architecture(
             f"bi{cell}-classifier", task="classify",

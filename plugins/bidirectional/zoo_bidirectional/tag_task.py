@@ -14,7 +14,22 @@ from zoo_bidirectional.chars import CharCNN, clip_word, pad_chars
 from zoo_bidirectional.readers import TaggedSentence, read_tagged
 from zoo_bidirectional.spans import is_span_scheme, span_scores, spans, token_accuracy
 from zoo_bidirectional.tag_head import IGNORE
-from zoo_core.plugin import UNK_ID, DataError, DataOptions, Splits, TaskRunner, Vocab, bucket_batches, pad
+from zoo_bidirectional.word_features import WordFeatures
+from zoo_core.plugin import (
+    UNK_ID,
+    ConfigError,
+    ContextualStringEmbeddings,
+    DataError,
+    DataOptions,
+    Splits,
+    TaskAbilities,
+    TaskRunner,
+    Vocab,
+    bucket_batches,
+    contextual_vocabs,
+    load_char_lms,
+    pad,
+)
 
 # Words and numbers stay whole ("3.5", "don't" -> "do", "n't" is left to the data); other punctuation splits off.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[-']\w+)*|\S")
@@ -32,15 +47,21 @@ class EncodedSentence:
     chars: list[list[int]]
     tags: list[int]
     gold: tuple[str, ...]
+    text: tuple[str, ...] = ()  # the words as written (contextual embeddings read them)
 
 
 class TagTask(TaskRunner):
     name = "tag"
+    abilities = TaskAbilities(contextual_embeddings=True)
     run_options = frozenset()
 
     def __init__(self, config):
         super().__init__(config)
+        if config.tokenizer.type in ("bpe", "unigram"):  # one tag per word: words are not split further
+            raise ConfigError(f"tokenizer.type {config.tokenizer.type}: the tag task tags whole words (the "
+                              "char-CNN reads their characters); set tokenizer.type=word")
         self.span_tags = False  # known once the tag vocabulary is (use_vocabs)
+        self.char_lms: list = []  # the loaded char LMs of embedding.contextual, while training
 
     @property
     def primary_metric(self) -> str:
@@ -110,6 +131,9 @@ class TagTask(TaskRunner):
             "labels": Vocab.of_labels(tag for s in train for tag in s.tags),
             "chars": Vocab.build(token for s in train for token in s.tokens),
         }
+        if self.config.embedding.contextual:  # their characters and configs; weights follow in token_features
+            lm_vocabs, self.char_lms = load_char_lms(self.config.embedding.contextual)
+            vocabs.update(lm_vocabs)
         return vocabs
 
     def use_vocabs(self, vocabs):
@@ -120,7 +144,15 @@ class TagTask(TaskRunner):
 
     def token_features(self, vocabs):
         chars = self.config.data.chars
-        return CharCNN(chars, len(vocabs["chars"])) if chars.dim and "chars" in vocabs else None
+        cnn = CharCNN(chars, len(vocabs["chars"])) if chars.dim and "chars" in vocabs else None
+        lms = contextual_vocabs(vocabs)
+        if not lms:
+            return cnn
+        contextual = ContextualStringEmbeddings(lms)
+        if self.char_lms:  # training: start from the saved LMs (a loaded model has their weights in its file)
+            contextual.copy_from(self.char_lms)
+            self.char_lms = []
+        return WordFeatures(cnn, contextual)
 
     def encode_words(self, tokens: Sequence[str], vocabs) -> tuple[list[int], list[list[int]]]:
         words = vocabs["tokens"].encode(self.word(t) for t in tokens)
@@ -134,7 +166,7 @@ class TagTask(TaskRunner):
             words, chars = self.encode_words(sentence.tokens, vocabs)
             tags = [labels.index.get(tag, IGNORE) for tag in sentence.tags]
             unknown.update(tag for tag in sentence.tags if tag not in labels.index)
-            encoded.append(EncodedSentence(words, chars, tags, sentence.tags))
+            encoded.append(EncodedSentence(words, chars, tags, sentence.tags, tuple(sentence.tokens)))
         if unknown:
             listed = ", ".join(f"{tag} ({n})" for tag, n in unknown.most_common(5))
             print(f"zoo: warning: {sum(unknown.values())} tokens have tags the model never saw in training: "
@@ -151,6 +183,7 @@ class TagTask(TaskRunner):
         batch["tags"] = tags
         if self.config.data.chars.dim:
             batch["chars"] = pad_chars([s.chars for s in sentences], tokens.size(1), device)
+        batch["sentences"] = [s.text for s in sentences]
         return batch
 
     def batches(self, encoded, batch_size, device, shuffle, rng: random.Random):
@@ -169,7 +202,7 @@ class TagTask(TaskRunner):
             chars = [torch.randint(2, max(3, len(vocabs.get("chars", ()))), (1 + j % 4,), generator=generator).tolist()
                      for j in range(n)]
             tags = torch.randint(0, len(vocabs["labels"]), (n,), generator=generator).tolist()
-            sentences.append(EncodedSentence(words, chars, tags, ()))
+            sentences.append(EncodedSentence(words, chars, tags, (), tuple(f"w{j}" for j in range(n))))
         return self._batch(sentences, device)
 
     # evaluation and inference ---------------------------------------------------------------
@@ -212,7 +245,8 @@ class TagTask(TaskRunner):
                 raise DataError(f"input {number} is an empty sentence; give at least one word "
                                 "(with '-', one sentence a line and no blank lines)")
             sentences.append(tokens)
-        encoded = [EncodedSentence(*self.encode_words(tokens, model.vocabs), [], ()) for tokens in sentences]
+        encoded = [EncodedSentence(*self.encode_words(tokens, model.vocabs), [], (), tuple(tokens))
+                   for tokens in sentences]
         labels = model.vocabs["labels"].tokens
         results = []
         for text, tokens, row in zip(inputs, sentences, self.tag_ids(model, encoded)):

@@ -9,7 +9,7 @@ from typing import Any, Iterator, Optional
 
 import torch
 
-from zoo_core.plugin import BOS, PAD, UNK, ConfigError, choose_sampler
+from zoo_core.plugin import BOS, PAD, UNK, ConfigError, SubwordVocab, choose_sampler
 
 DEFAULT_MAX_TOKENS = 200
 MAX_TOKENS_LIMIT = 100_000
@@ -108,6 +108,9 @@ class Generation:
         for index, sampled in enumerate(steps):
             token_id = int(sampled.tokens[0])
             text = vocab.tokens[token_id]
-            if self.word_level and (index or self.prompt.strip()):
+            if isinstance(vocab, SubwordVocab):  # "▁" starts a word
+                text = vocab.piece_text(text)
+                text = text if index or self.prompt.strip() else text.lstrip(" ")
+            elif self.word_level and (index or self.prompt.strip()):
                 text = " " + text
             yield GeneratedToken(text, token_id, float(sampled.log_probs[0]))

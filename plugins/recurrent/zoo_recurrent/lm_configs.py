@@ -10,6 +10,8 @@ class LMDataConfig(StrictConfig):
     chunk_length: int = Field(128, ge=1, le=100000, description="Tokens per training chunk (truncated back-propagation length).")
     valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="Last fraction of the corpus's tokens held out for validation.")
     max_corpus_mb: float = Field(64.0, gt=0.0, description="Refuse corpora larger than this many megabytes of text.")
+    reverse: bool = Field(False, description="Train on each document's tokens in reverse order (a backward "
+                          "language model, e.g. for contextual string embeddings; docs/transfer.md).")
 
 
 class LMHeadConfig(StrictConfig):

@@ -23,11 +23,14 @@ from zoo_core.plugin import (
     DataError,
     DataOptions,
     Splits,
+    SubwordVocab,
     TaskAbilities,
     TaskRunner,
     Vocab,
     bounded_counts,
+    is_subword,
     tokenize,
+    train_subword_vocab,
 )
 from zoo_recurrent.corpus import read_corpus, write_stdlib_corpus
 from zoo_recurrent.corpus_stream import CorpusStream, streamed_chunks
@@ -78,18 +81,46 @@ class LanguageModelTask(TaskRunner):
     def default_data(self, directory: Path) -> str:
         return str(write_stdlib_corpus(directory))
 
+    subword = None  # a SubwordVocab once trained or loaded (tokenizer.type bpe, unigram)
+
+    def use_vocabs(self, vocabs):
+        self.subword = vocabs["tokens"] if isinstance(vocabs["tokens"], SubwordVocab) else None
+
     def tokens(self, text: str) -> list[str]:
+        if self.subword is not None:
+            return self.subword.tokenize(text)
         return tokenize(text, self.config.tokenizer.type, self.config.tokenizer.lowercase)
 
     def read_tokens(self, path: str) -> list[str]:
         """Every document's tokens, each document after a start token."""
-        max_bytes = int(self.config.data.max_corpus_mb * 1e6)
-        return [token for document in read_corpus(path, max_bytes) for token in (BOS, *self.tokens(document))]
+        return self.documents_tokens(self.read_documents(path))
+
+    def read_documents(self, path: str) -> list[str]:
+        return read_corpus(path, int(self.config.data.max_corpus_mb * 1e6))
+
+    def documents_tokens(self, documents: list[str]) -> list[str]:
+        step = -1 if self.config.data.reverse else 1  # a backward LM reads each document from its end
+        return [token for document in documents for token in (BOS, *self.tokens(document)[::step])]
+
+    def train_subword(self, documents: list[str], whole: bool) -> None:
+        """Learn the subword tokenizer from the training text: without a --valid file, the first
+        (1 - valid_fraction) of the characters (the validation tokens come from the rest)."""
+        text = "\n".join(documents)
+        if not whole:
+            text = text[: int(len(text) * (1 - self.config.data.valid_fraction))]
+        self.subword = train_subword_vocab(text.splitlines(), self.config.tokenizer, (PAD, UNK, BOS))
 
     def load_splits(self, options: DataOptions) -> Splits:
         if self.config.training.stream:
+            for setting, on in (("data.reverse", self.config.data.reverse),
+                                (f"tokenizer.type {self.config.tokenizer.type}", is_subword(self.config.tokenizer))):
+                if on:
+                    raise ConfigError(f"{setting}: not with a streamed corpus; drop --stream (or training.stream)")
             return self.stream_splits(options)
-        stream = self.read_tokens(options.path)
+        documents = self.read_documents(options.path)
+        if is_subword(self.config.tokenizer):
+            self.train_subword(documents, whole=bool(options.valid))
+        stream = self.documents_tokens(documents)
         if options.valid:
             train, valid = stream, self.read_tokens(options.valid)
         else:  # fixed rule: the first (1 - valid_fraction) of the tokens train, the rest validate
@@ -136,6 +167,8 @@ class LanguageModelTask(TaskRunner):
 
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
         tokenizer = self.config.tokenizer
+        if self.subword is not None:  # learnt in load_splits, from the training text
+            return {"tokens": self.subword}
         if isinstance(train, CorpusStream):  # one pass, bounded memory
             counts = bounded_counts(train.token_lists(), tokenizer.max_size)
             return {"tokens": Vocab.from_counts(counts, tokenizer.min_freq, tokenizer.max_size, specials=(PAD, UNK, BOS))}

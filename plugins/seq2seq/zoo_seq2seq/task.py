@@ -16,18 +16,22 @@ import torch
 from torch.nn import functional as F
 
 from zoo_core.plugin import (
+    PAD,
     PAD_ID,
     UNK,
     DataError,
     DataOptions,
     Splits,
+    SubwordVocab,
     TaskAbilities,
     TaskRunner,
     Vocab,
     ZooError,
     bucket_batches,
+    is_subword,
     pad,
     tokenize,
+    train_subword_vocab,
 )
 from zoo_seq2seq.data import BOS_ID, EOS_ID, TARGET_SPECIALS, Pair, read_pairs, split_bucket, warn, within_words
 from zoo_seq2seq.translate import Translator, choose_sampler, decode, detokenize
@@ -54,6 +58,7 @@ class Seq2SeqTask(TaskRunner):
 
     def __init__(self, config):
         super().__init__(config)
+        self.subwords: dict[str, SubwordVocab] = {}  # known once the vocabularies are (use_vocabs)
         self.primary_metric = config.data.select_on
         self.higher_is_better = config.data.select_on == "bleu"
 
@@ -94,11 +99,21 @@ class Seq2SeqTask(TaskRunner):
                                 "leave out --split to score every pair")
         return pairs
 
-    def tokens(self, text: str) -> list[str]:
+    def tokens(self, text: str, side: str = "tokens") -> list[str]:
+        """Source ("tokens") or target ("target") tokens; subword models have one tokenizer a side."""
+        subword = self.subwords.get(side)
+        if subword is not None:
+            return subword.tokenize(text)
         return tokenize(text, self.config.tokenizer.type, self.config.tokenizer.lowercase)
+
+    def use_vocabs(self, vocabs: dict[str, Vocab]) -> None:
+        self.subwords = {side: vocab for side, vocab in vocabs.items() if isinstance(vocab, SubwordVocab)}
 
     def build_vocabs(self, train: Sequence[Pair]) -> dict[str, Vocab]:
         tokenizer = self.config.tokenizer
+        if is_subword(tokenizer):  # each side learnt from its own training sentences
+            return {"tokens": train_subword_vocab((p.source for p in train), tokenizer, (PAD, UNK)),
+                    "target": train_subword_vocab((p.target for p in train), tokenizer, TARGET_SPECIALS)}
         return {
             "tokens": Vocab.build((self.tokens(p.source) for p in train), tokenizer.min_freq, tokenizer.max_size),
             "target": Vocab.build((self.tokens(p.target) for p in train), tokenizer.min_freq, tokenizer.max_size,
@@ -129,7 +144,7 @@ class Seq2SeqTask(TaskRunner):
         sources = self.encode_sources([p.source for p in examples], vocabs)
         limit, target = self.config.data.max_target_length, vocabs["target"]
         encoded = EncodedPairs(
-            (source, target.encode(self.tokens(pair.target)[:limit]), self.reference(pair.target))
+            (source, target.encode(self.tokens(pair.target, "target")[:limit]), self.reference(pair.target))
             for source, pair in zip(sources, examples))
         encoded.role = getattr(examples, "role", "")
         return encoded
@@ -179,7 +194,7 @@ class Seq2SeqTask(TaskRunner):
         sampler = sampler or choose_sampler()[1]
         decoded = decode(model, [e[0] for e in encoded], sampler)
         target, kind = model.vocabs["target"], self.config.tokenizer.type
-        hypotheses = [detokenize(target.decode(sequence.tokens), kind) for sequence in decoded]
+        hypotheses = [detokenize(target.decode(sequence.tokens), kind, target) for sequence in decoded]
         return sacrebleu.corpus_bleu(hypotheses, [[e[2] for e in encoded]]).score
 
     def evaluate_report(self, model, encoded, beam=None, **options) -> dict:

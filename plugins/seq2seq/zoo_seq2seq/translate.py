@@ -8,7 +8,7 @@ from typing import Optional
 
 import torch
 
-from zoo_core.plugin import BOS, PAD, ConfigError, DecodedSequence, ZooError, pad
+from zoo_core.plugin import BOS, PAD, UNK, ConfigError, DecodedSequence, SubwordVocab, ZooError, pad
 from zoo_core.plugin import choose_sampler as core_choose_sampler
 from zoo_seq2seq.data import BOS_ID, EOS_ID
 
@@ -34,11 +34,13 @@ def choose_sampler(beam: Optional[int] = None, sampler: Optional[str] = None, **
     return name, core_choose_sampler(name, given, flags={"width": "--beam"})
 
 
-def detokenize(tokens: list[str], kind: str) -> str:
+def detokenize(tokens: list[str], kind: str, vocab=None) -> str:
     """Tokens back to text for BLEU and `zoo run`: words joined by spaces; hyphens, apostrophes, and
     full stops and commas after a word re-attached. Sacrebleu's 13a tokenizer splits punctuation
     again, so this changes no score; it reads as text, and sacrebleu no longer warns that the
     hypotheses look tokenized. ? ! : ; keep their space (French typography)."""
+    if isinstance(vocab, SubwordVocab):  # the tokenizer's own decoder (lossless)
+        return vocab.detokenize(tokens)
     if kind == "char":
         return "".join(tokens)
     text = re.sub(r"(\w) ([-'’]) (?=\w)", r"\1\2", " ".join(tokens))
@@ -52,7 +54,9 @@ def decode(model, sources: list[list[int]], sampler, max_tokens: Optional[int] =
     head = model.head
     device = model.device
     banned = torch.zeros(len(target), device=device)
-    banned[[target.id(token) for token in (PAD, BOS)]] = float("-inf")
+    # A subword target never holds <unk> in training (every character of it is a piece), so it is never said.
+    never = (PAD, BOS, UNK) if isinstance(target, SubwordVocab) else (PAD, BOS)
+    banned[[target.id(token) for token in never]] = float("-inf")
     limit_cap = model.config.data.max_target_length
 
     def step(tokens, state):
@@ -115,7 +119,7 @@ class Translator:
         results = []
         for sentence, source, sequence in zip(sentences, sources, decoded):
             tokens = target.decode(sequence.tokens)
-            record = {"input": sentence, "prediction": detokenize(tokens, model.config.tokenizer.type),
+            record = {"input": sentence, "prediction": detokenize(tokens, model.config.tokenizer.type, target),
                       "tokens": tokens, "log_prob": round(sequence.log_prob, 6), "sampler": self.sampler_name}
             if attention:
                 weights = attention_matrix(model, source, sequence.tokens)
