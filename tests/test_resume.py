@@ -62,12 +62,12 @@ def reference(tmp_path_factory):
     return home / "models"
 
 
-def check_same(reference: Path, models: Path) -> None:
+def check_same(reference: Path, models: Path, epochs: int = 3) -> None:
     expected_weights, expected_metrics = weights_and_metrics(reference, "run")
     weights, metrics = weights_and_metrics(models, "run")
     assert expected_weights.keys() == weights.keys()
     assert all(torch.equal(expected_weights[key], weights[key]) for key in weights)
-    assert metrics == expected_metrics and len(metrics) == 3
+    assert metrics == expected_metrics and len(metrics) == epochs
     assert not (models / "run.checkpoint").exists()  # removed when the run completed
     assert not list(models.glob(".*.tmp")) and not list(models.glob(".*.lock"))
 
@@ -119,3 +119,22 @@ def test_resume_without_a_checkpoint_or_with_other_settings_is_one_line(zoo_home
     assert code == 0, err
     code, _, err = finish(zoo(*COMMAND, "--out", "kept", "--resume", "--set", "training.lr=0.5"))
     assert code == 1 and "training.lr differs from the checkpoint's run" in err and "Traceback" not in err
+
+
+def test_two_processes_resume_from_rank_0s_checkpoint(tmp_path, sentiment_dir):
+    """DDP: rank 0 writes the checkpoint, both processes resume from it; dropout-free, so the resumed
+    2-epoch run equals the uninterrupted one bitwise."""
+    from conftest import run_zoo
+
+    exact = ["--data", str(sentiment_dir), "--nproc-per-node", "2", "--threads", "1", "--quiet", "--seed", "3",
+             "--set", "embedding.dim=8", "--set", "encoder.hidden_size=8", "--set", "training.patience=null"]
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    ran = run_zoo("train", "gru-classifier", *exact, "--epochs", "2", "--out", "run", env={"ZOO_HOME": str(whole)})
+    assert ran.returncode == 0, ran.stderr
+    ran = run_zoo("train", "gru-classifier", *exact, "--epochs", "1", "--out", "run", "--keep-checkpoints",
+                  env={"ZOO_HOME": str(split)})
+    assert ran.returncode == 0 and (split / "models" / "run.checkpoint").exists(), ran.stderr
+    ran = run_zoo("train", "gru-classifier", *exact, "--epochs", "2", "--out", "run", "--resume",
+                  env={"ZOO_HOME": str(split)})
+    assert ran.returncode == 0, ran.stderr
+    check_same(whole / "models", split / "models", epochs=2)
