@@ -127,7 +127,7 @@ def _train(architecture, config, data, run, group, device, progress, options):
     if progress and group.is_main:
         processes = f" in {group.world_size} processes" if group.active else ""
         print(f"training {architecture}: {model.num_parameters():,} parameters, {describe_size(train_set)} train / "
-              f"{describe_size(valid_set)} valid / {describe_size(test_set)} test examples on {device}{processes}",
+              f"{describe_size(valid_set)} valid / {describe_size(test_set)} test {size_unit(task, config)} on {device}{processes}",
               file=sys.stderr)
     with run.signals() as stop:  # a signal from here on ends with a checkpoint and the best weights saved
         summary = run.fit(model, train_set, valid_set, progress=progress)
@@ -153,6 +153,13 @@ def writable_target(out: Optional[str], force: bool) -> Optional[Path]:
     if target is not None and target.exists() and not force:
         raise ZooError(f"model '{out}' already exists at {target}; pick another --out or add --force to replace it")
     return target
+
+
+def size_unit(task, config) -> str:
+    """What the data sizes count: a generating task (a language model) reads one stream of tokens."""
+    if not task.abilities.generation:
+        return "examples"
+    return "characters" if config.tokenizer.type == "char" else "tokens"
 
 
 def describe_size(examples) -> str:
