@@ -70,6 +70,7 @@ def test_foreign_safetensors_file(tmp_path):
 def test_weights_that_do_not_fit_the_config(trained, tmp_path):
     from safetensors.torch import load_file, save_file
 
+    from zoo_core.io.artifacts import seal
     from zoo_core.io.store import read_header
 
     path = model_path("tiny")
@@ -79,6 +80,7 @@ def test_weights_that_do_not_fit_the_config(trained, tmp_path):
     metadata["zoo.config"] = json.dumps(config)
     edited = tmp_path / "edited.safetensors"
     save_file(load_file(str(path)), str(edited), metadata=metadata)
+    seal(edited)  # a file edited on purpose gets new checksums (format 2)
     with pytest.raises(ArtifactError, match="weights do not fit the stored config"):
         load_model(str(edited))
 
@@ -86,6 +88,7 @@ def test_weights_that_do_not_fit_the_config(trained, tmp_path):
 def test_missing_plugin_names_the_package(trained, tmp_path):
     from safetensors.torch import load_file, save_file
 
+    from zoo_core.io.artifacts import seal
     from zoo_core.io.store import read_header
 
     metadata = read_header(model_path("tiny"))["__metadata__"]
@@ -94,6 +97,7 @@ def test_missing_plugin_names_the_package(trained, tmp_path):
     metadata["zoo.plugins"] = json.dumps(plugins)
     edited = tmp_path / "edited.safetensors"
     save_file(load_file(str(model_path("tiny"))), str(edited), metadata=metadata)
+    seal(edited)  # a file edited on purpose gets new checksums (format 2)
     with pytest.raises(ArtifactError, match=r"needs plugin 'fancy'; install it: pip install 'zoo-fancy>=2\.0'$"):
         load_model(str(edited))
 

@@ -31,12 +31,15 @@ def edited(path, tmp_path, change):
     """A copy of the model file with its zoo.plugins metadata changed by ``change(list)``."""
     from safetensors.torch import load_file, save_file
 
+    from zoo_core.io.artifacts import seal
+
     metadata = read_header(path)["__metadata__"]
     plugins = json.loads(metadata["zoo.plugins"])
     change(plugins)
     metadata["zoo.plugins"] = json.dumps(plugins)
     copy = tmp_path / "edited.safetensors"
     save_file(load_file(str(path)), str(copy), metadata=metadata)
+    seal(copy)  # a file edited on purpose gets new checksums (format 2)
     return copy
 
 
@@ -153,6 +156,8 @@ def saved_by_versioned_1x(path, tmp_path, encoder: dict):
     """A copy of the model file as zoo-versioned 1.2.0 would have written it, with these 1.x encoder settings."""
     from safetensors.torch import load_file, save_file
 
+    from zoo_core.io.artifacts import seal
+
     metadata = read_header(path)["__metadata__"]
     config = json.loads(metadata["zoo.config"])
     config["encoder"] = {"type": "wide-bag", **encoder}
@@ -161,6 +166,7 @@ def saved_by_versioned_1x(path, tmp_path, encoder: dict):
     metadata.update({"zoo.config": json.dumps(config), "zoo.plugins": json.dumps(plugins)})
     copy = tmp_path / "saved-by-1x.safetensors"
     save_file(load_file(str(path)), str(copy), metadata=metadata)
+    seal(copy)  # a file edited on purpose gets new checksums (format 2)
     return copy
 
 
@@ -220,12 +226,15 @@ def test_weights_that_no_longer_fit_name_both_versions(versioned, tmp_path):
 def test_stored_config_error_within_one_major_version_names_no_versions(saved, tmp_path):
     from safetensors.torch import load_file, save_file
 
+    from zoo_core.io.artifacts import seal
+
     metadata = read_header(saved)["__metadata__"]
     config = json.loads(metadata["zoo.config"])
     config["encoder"]["colour"] = "blue"
     metadata["zoo.config"] = json.dumps(config)
     copy = tmp_path / "unknown-setting.safetensors"
     save_file(load_file(str(saved)), str(copy), metadata=metadata)
+    seal(copy)  # a file edited on purpose gets new checksums (format 2)
     with pytest.raises(ArtifactError) as raised:
         load_model(str(copy))
     assert str(raised.value) == (f"{copy}: stored config does not validate: encoder.colour: unknown setting; "

@@ -1,4 +1,5 @@
 """Errors that reach the user as one line."""
+import unicodedata
 
 
 class ZooError(Exception):
@@ -19,3 +20,10 @@ class UnknownNameError(ZooError):
 
 class ArtifactError(ZooError):
     """A model file that cannot be loaded."""
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to print on one terminal line: control and format characters (escape sequences, newlines,
+    bidi overrides) shown as escapes, e.g. ``\\x1b``, so text from a file cannot move the cursor or recolour."""
+    return "".join(char if unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp") else
+                   ascii(char)[1:-1] for char in str(text))

@@ -14,7 +14,7 @@ import click
 
 from zoo_core._version import __version__
 from zoo_core.cli import compare, evaluation, export, listing, running, serve, store, training
-from zoo_core.errors import ZooError
+from zoo_core.errors import ZooError, one_line
 
 
 class ZooGroup(click.Group):
@@ -22,11 +22,11 @@ class ZooGroup(click.Group):
 
     def invoke(self, ctx):
         # Warnings (e.g. a model saved by a newer plugin) read as one line too.
-        warnings.formatwarning = lambda message, *args, **kwargs: f"zoo: warning: {message}\n"
+        warnings.formatwarning = lambda message, *args, **kwargs: f"zoo: warning: {one_line(message)}\n"
         try:
             return super().invoke(ctx)
         except ZooError as error:
-            click.echo(f"zoo: error: {error}", err=True)
+            click.echo(f"zoo: error: {one_line(error)}", err=True)  # text from a file cannot add lines or escapes
             if "torch.distributed" in sys.modules and sys.modules["torch.distributed"].is_initialized():
                 # A process of a distributed run: leave now, before the process group's threads are
                 # torn down at exit (that aborts and can swallow the line above).

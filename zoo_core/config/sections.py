@@ -85,7 +85,7 @@ class TrainingConfig(StrictConfig):
     weight_decay: float = Field(0.0, ge=0.0, description="AdamW weight decay.")
     clip_norm: Optional[float] = Field(5.0, gt=0.0, description="Clip the gradient norm to this; null for none.")
     patience: Optional[int] = Field(3, ge=1, description="Stop after this many epochs without a better validation score.")
-    seed: int = Field(0, description="Seed for weights, shuffling and dropout.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed for weights, shuffling and dropout (0 to 2**32 - 1).")
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$", description="auto, cpu, cuda, cuda:N or mps.")
     max_minutes: Optional[float] = Field(None, gt=0.0, description="Stop training after this many minutes.")
     bucket: bool = Field(True, description="Batch examples of similar length together (less padding, faster).")

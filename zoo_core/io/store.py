@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import struct
 import tempfile
 from pathlib import Path
@@ -92,23 +93,45 @@ def existing_model(reference: str) -> Path:
     return path
 
 
+def open_regular(path: Path):
+    """``path`` opened for reading in binary, only if it is a regular file: a FIFO, device or socket named
+    like a model is refused without blocking (opened non-blocking, checked with fstat before any read)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: no such model file (or a link to nothing); `zoo models` lists saved models") from None
+    except IsADirectoryError:
+        raise ArtifactError(f"{path}: is a folder, not a model file") from None
+    except PermissionError:
+        raise ArtifactError(f"{path}: not readable (permission denied); check the file's permissions") from None
+    except OSError as error:
+        raise ArtifactError(f"{path}: cannot open it ({error.strerror})") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ArtifactError(f"{path}: not a regular file (a pipe, device or folder); give a model file")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
+def read_header_bytes(path: Path) -> bytes:
+    """The JSON header of a safetensors file as bytes (its size checked against the file's), without torch."""
+    with open_regular(path) as file:
+        prefix = file.read(8)
+        if len(prefix) < 8:
+            raise ArtifactError(f"{path}: not a safetensors file (too short); give a model saved by `zoo train`")
+        (size,) = struct.unpack("<Q", prefix)
+        if size > MAX_HEADER or size > os.fstat(file.fileno()).st_size - 8:
+            raise ArtifactError(f"{path}: not a safetensors file, or truncated (bad header size); "
+                                "give a model saved by `zoo train`")
+        return file.read(size)
+
+
 def read_header(path: Path) -> dict:
     """The JSON header of a safetensors file (tensor table and ``__metadata__``), without torch."""
     try:
-        with open(path, "rb") as file:
-            prefix = file.read(8)
-            if len(prefix) < 8:
-                raise ArtifactError(f"{path}: not a safetensors file (too short); give a model saved by `zoo train`")
-            (size,) = struct.unpack("<Q", prefix)
-            if size > MAX_HEADER or size > path.stat().st_size - 8:
-                raise ArtifactError(f"{path}: not a safetensors file, or truncated (bad header size); "
-                                    "give a model saved by `zoo train`")
-            header = json.loads(file.read(size))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: no such model file; `zoo models` lists saved models") from None
-    except IsADirectoryError:
-        raise ArtifactError(f"{path}: is a folder, not a model file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = json.loads(read_header_bytes(path))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ArtifactError(f"{path}: not a safetensors file (unreadable header); give a model saved by `zoo train`") from None
     if not isinstance(header, dict):
         raise ArtifactError(f"{path}: not a safetensors file (header is not a table)")
@@ -116,25 +139,36 @@ def read_header(path: Path) -> dict:
 
 
 def list_stored() -> list[dict]:
-    """Saved models with their architecture, task, best metric, size and date."""
+    """Saved models with their architecture, task, best metric, size and date. A file that cannot be read
+    (broken, a link to nothing, a pipe, wrong metadata) is a row with ``error`` saying why; listing never fails
+    on one file. Only headers are read: `zoo_core.io.artifacts.checked_rows` adds the header checksum."""
     rows = []
     for path in sorted(models_dir().glob(f"*{SUFFIX}")):
-        row = {"name": path.name[: -len(SUFFIX)], "path": str(path), "size": path.stat().st_size,
-               "modified": path.stat().st_mtime}
+        row = {"name": path.name[: -len(SUFFIX)], "path": str(path), "size": 0, "modified": 0.0,
+               "architecture": "?", "task": "?", "metric": None, "value": None}
         try:
-            metadata = read_header(path).get("__metadata__", {})
+            info = path.stat()
+            row.update(size=info.st_size, modified=info.st_mtime)
+            metadata = read_header(path).get("__metadata__") or {}
+            if not isinstance(metadata, dict):
+                raise ArtifactError(f"{path}: not a zoo model (its metadata is not a table)")
             summary = json.loads(metadata.get("zoo.training", "{}"))
-            row.update(architecture=metadata.get("zoo.architecture", "?"), task=metadata.get("zoo.task", "?"),
-                       metric=summary.get("best_metric"), value=summary.get("best_value"))
-        except (ArtifactError, json.JSONDecodeError) as error:
-            row.update(architecture="?", task="?", error=str(error))
+            summary = summary if isinstance(summary, dict) else {}
+            value = summary.get("best_value")
+            row.update(architecture=str(metadata.get("zoo.architecture", "?")), task=str(metadata.get("zoo.task", "?")),
+                       metric=str(summary["best_metric"]) if "best_metric" in summary else None,
+                       value=value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
+        except FileNotFoundError:
+            row["error"] = f"{path}: a link to nothing (dangling symlink); remove it with `zoo models rm {row['name']}`"
+        except (ArtifactError, OSError, ValueError, TypeError, RecursionError) as error:  # JSONDecodeError too
+            row["error"] = str(error) if isinstance(error, ArtifactError) else f"{path}: unreadable ({error})"
         rows.append(row)
     return rows
 
 
 def remove(name: str) -> Path:
     path = model_path(check_store_name(name))
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a dangling link can be removed too
         raise UnknownNameError(f"no saved model named '{name}'; `zoo models` lists them")
     path.unlink()
     metrics_path(path).unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from zoo_core.data.stored_vocabs import vocab_metadata
 from zoo_core.errors import ArtifactError
 from zoo_core.extension.discovery import pip_install
 from zoo_core.extension.registry import Registry, get_registry
-from zoo_core.io.artifacts import FORMAT_VERSION
+from zoo_core.io.artifacts import FORMAT_VERSION, metadata_json, seal
 from zoo_core.io.store import atomic_target, model_path
 
 
@@ -75,6 +75,7 @@ def save_model(model, path, summary: dict | None = None) -> Path:
     with atomic_target(path) as temporary:
         # save_model (not save_file) handles tensors that share memory, e.g. tied embeddings.
         save_weights(model, temporary, metadata=metadata)
+        seal(temporary)  # the sha256 of the weights and of the header, verified on load (format 2)
     return path
 
 
@@ -109,10 +110,7 @@ def check_plugins(metadata: dict, registry: Registry, path: Path) -> None:
 
 def recorded_plugins(metadata: dict, path: Path) -> list[dict]:
     """The plugins (with their versions) the model file says it was saved with."""
-    try:
-        return json.loads(metadata.get("zoo.plugins", "[]"))
-    except json.JSONDecodeError:
-        raise ArtifactError(f"{path}: corrupt zoo.plugins metadata") from None
+    return metadata_json(metadata, "zoo.plugins", path, list)
 
 
 def major_version_changes(metadata: dict, registry: Registry, path: Path) -> str:
