@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import sys
 import warnings
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Optional
 
 import click
 
+from zoo_core.cli.line_batches import line_batches
+from zoo_core.cli.options import batch_size_option, device_option
 from zoo_core.cli.presentation import echo_record, use_color
 from zoo_core.errors import ZooError
 
-RUN_BATCH = 64  # inputs predicted together: output starts before a long stdin is done
+RUN_BATCH = 64  # stdin lines predicted together (at most): results print batch by batch as input arrives
 #: Flags that only change what the CLI shows, and the predict option each needs from the task.
 PRESENTATION_FLAGS = {"explain": ("token_weights", "explain"), "explain_png": ("token_weights", "explain"),
                       "attention_png": ("attention_maps", "attention")}
@@ -32,16 +35,25 @@ PRESENTATION_FLAGS = {"explain": ("token_weights", "explain"), "explain_png": ("
 @click.option("--explain", is_flag=True, help="classify: show each token's attention weight.")
 @click.option("--explain-png", help="classify: write a picture of the attention weights to this PNG.")
 @click.option("--attention-png", help="seq2seq: write the attention matrix to this PNG.")
-def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
-    """Run MODEL on INPUTS (or '-' to read one input a line from stdin)."""
+@click.option("--tokenized", is_flag=True, default=None,
+              help="tag: each input is already tokenized, tokens separated by tabs (a line without a tab is one token).")
+@device_option
+@batch_size_option
+def run(model, inputs, as_json, explain, explain_png, attention_png, device, batch_size, **options):
+    """Run MODEL on INPUTS (or '-' to read one input a line from stdin, results printed as each batch is
+    ready; an empty line gives an empty result)."""
     from zoo_core.cli.pictures import write_attention_png, write_token_weights_png
     from zoo_core.experiments.plots import check_plotting
     from zoo_core.export.references import load_reference as load_model  # any reference: name, file, folder, hf://
     from zoo_core.tasks.records import json_record
+    from zoo_core.workflows import check_batch_size
 
     options = {k: v for k, v in options.items() if v is not None}
-    loaded = load_model(model)
+    size = check_batch_size(batch_size) if batch_size is not None else RUN_BATCH
+    loaded = load_model(model, device=device)
     task = loaded.task
+    if batch_size is not None:
+        task.inference_batch_size = size
     shown = {name: value for name, value in (("explain", explain), ("explain_png", explain_png),
                                              ("attention_png", attention_png)) if value}
     for name in shown:  # a flag the CLI turns into a predict option the task declares
@@ -54,22 +66,48 @@ def run(model, inputs, as_json, explain, explain_png, attention_png, **options):
         refuse(unsupported[0], model, loaded)
     if explain_png or attention_png:
         check_plotting("--explain-png" if explain_png else "--attention-png")
-    texts = (line.rstrip("\n") for line in sys.stdin) if inputs == ("-",) else iter(inputs)
-    if task.abilities.generation and not as_json:
-        return stream_generations(loaded, texts, options)
+    from_stdin = inputs == ("-",)
+    if task.abilities.generation:  # one prompt at a time; an empty prompt is a prompt (generate from the start)
+        prompts = (line for batch in line_batches(sys.stdin.buffer, 1) for line in batch) if from_stdin else iter(inputs)
+        if not as_json:
+            return stream_generations(loaded, prompts, options)
+        batches: Iterable[list[str]] = ([prompt] for prompt in prompts)
+    else:
+        batches = line_batches(sys.stdin.buffer, size) if from_stdin else batched(inputs, size)
     color = use_color()
     drawn = []
-    for batch in batched(texts, 1 if task.abilities.generation else RUN_BATCH):
-        with warnings_as_lines():
-            records = task.predict(loaded, batch, **options)
-        for record in records:
-            if explain_png or attention_png:
-                drawn.append(record)
-            echo_record(json_record(record), as_json,
-                        loaded.config.task, color and explain)
+    with progress_bar(from_stdin) as progress:
+        for batch in batches:
+            for record in predict_batch(loaded, batch, options, skip_empty=not task.abilities.generation):
+                if record is None:  # an empty input line: an empty result, in its place
+                    click.echo(json.dumps({"input": "", "prediction": None}) if as_json else "")
+                    continue
+                if explain_png or attention_png:
+                    drawn.append(record)
+                echo_record(json_record(record), as_json, loaded.config.task, color and explain)
+            sys.stdout.flush()  # a pipe reads each batch's results now, not at exit
+            progress.update(len(batch))
     if drawn:
         written = write_token_weights_png(drawn, explain_png) if explain_png else write_attention_png(drawn, attention_png)
         click.echo(f"wrote {written}", err=True)
+
+
+def predict_batch(model, batch: list[str], options: dict, skip_empty: bool = True) -> list[Optional[dict]]:
+    """The task's records for a batch, in order; None in place of an empty (or blank) input."""
+    wanted = [text for text in batch if text.strip()] if skip_empty else batch
+    with warnings_as_lines():
+        records = iter(model.task.predict(model, wanted, **options)) if wanted else iter(())
+    return [next(records) if (text.strip() or not skip_empty) else None for text in batch]
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool):
+    """Lines done and lines/s on stderr while reading stdin, only when stderr is a terminal."""
+    from tqdm import tqdm
+
+    with tqdm(unit=" lines", file=sys.stderr, disable=not (enabled and sys.stderr.isatty()), leave=False,
+              mininterval=0.5) as bar:
+        yield bar
 
 
 def stream_generations(model, prompts: Iterable[str], options: dict) -> None:

@@ -35,10 +35,13 @@ from zoo_core.plugin import (
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[-']\w+)*|\S")
 
 
-def split_words(text: str) -> list[str]:
-    """`zoo run` input: words and punctuation; whitespace-separated tokens are kept as given when
-    the text holds tabs (already tokenized)."""
-    return text.split("\t") if "\t" in text else _TOKEN.findall(text)
+def split_words(text: str, tokenized: bool = False) -> list[str]:
+    """`zoo run` input: words and punctuation; with ``tokenized`` (or when the text holds tabs) the
+    tab-separated tokens as given, so a line without a tab is one token. Empty tokens (a trailing tab) are
+    dropped."""
+    if tokenized or "\t" in text:
+        return [token for token in text.split("\t") if token.strip()]
+    return _TOKEN.findall(text)
 
 
 @dataclass
@@ -53,7 +56,7 @@ class EncodedSentence:
 class TagTask(TaskRunner):
     name = "tag"
     abilities = TaskAbilities(contextual_embeddings=True)
-    run_options = frozenset()
+    run_options = frozenset({"tokenized"})
 
     def __init__(self, config):
         super().__init__(config)
@@ -237,10 +240,11 @@ class TagTask(TaskRunner):
             metrics["unknown_tag_names"] = dict(unknown.most_common())
         return metrics
 
-    def predict(self, model, inputs: list[str], **options) -> list[dict]:
+    def predict(self, model, inputs: list[str], tokenized: bool = False) -> list[dict]:
+        """Tags (and spans) for each sentence; ``tokenized=True``: each input is its tab-separated tokens."""
         sentences = []
         for number, text in enumerate(inputs, 1):
-            tokens = split_words(text)
+            tokens = split_words(text, tokenized)
             if not tokens:
                 raise DataError(f"input {number} is an empty sentence; give at least one word "
                                 "(with '-', one sentence a line and no blank lines)")
