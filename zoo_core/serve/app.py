@@ -245,6 +245,8 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request, error: HTTPException):
+        if error.status_code == 404:
+            return error_response(404, f"no such path {request.url.path[:100]!r}; GET /openapi.json describes the API")
         return error_response(error.status_code, str(error.detail))
 
     @app.exception_handler(Exception)
