@@ -114,3 +114,17 @@ def test_a_non_char_lm_and_a_task_without_them_are_one_line_errors(store, sentim
                   overrides={**TAGGER, "embedding": {**TAGGER["embedding"], "contextual": ["word-lm"]}})
     with pytest.raises(ConfigError, match=r"embedding.contextual: the classify task does not read"):
         zoo.create_model("lstm-classifier", embedding__contextual=["fwd-lm"])
+
+
+def test_init_from_a_plain_tagger_copies_its_parts_but_never_the_lms(store):
+    plain = zoo.train("bilstm-crf-tagger", str(store[0] / "train.conll"), out="plain", overrides=TAGGER,
+                      progress=False)
+    flair = zoo.train("bilstm-crf-flair-tagger", str(store[0] / "train.conll"), init="plain", progress=False,
+                      overrides={**TAGGER, "training": {**TAGGER["training"], "epochs": 1, "lr": 1e-9}})
+    line = flair.training_summary["init"]
+    # the char-CNN (under token_features.chars here) and the head (same labels) are copied; the encoder's first
+    # layer reads more inputs now, so only its other tensors fit
+    assert "token_features (3 tensors)" in line and "head (" in line and "encoder (some tensors" in line
+    assert torch.allclose(flair.token_features.chars.conv.weight, plain.token_features.conv.weight, atol=1e-6)
+    fwd = zoo.load("fwd-lm").embedding.weight
+    assert torch.equal(flair.token_features.contextual.lms[0].embedding.weight, fwd)  # the LMs come from fwd-lm

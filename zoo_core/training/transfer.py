@@ -21,9 +21,12 @@ from zoo_core.errors import ConfigError, ZooError
 #: The parts of a ZooModel a setting can name, from the input to the output (the config's ModelPart).
 PARTS = get_args(ModelPart)
 #: Tensors indexed by a vocabulary: their rows are copied per shared entry, not as a whole.
-VOCAB_ROWS = {"embedding.weight": "tokens", "token_features.embedding.weight": "chars"}
+VOCAB_ROWS = {"embedding.weight": "tokens", "token_features.embedding.weight": "chars",
+              "token_features.chars.embedding.weight": "chars"}  # the char-CNN beside contextual embeddings
 #: Vocabularies only the input side reads: the head may differ in them and still be copied (not for lm).
 INPUT_VOCABS = {"tokens", "chars"}
+#: A tagger's copies of the char LMs of embedding.contextual: they come from those LMs, never from --init.
+CONTEXTUAL_LMS = "token_features.contextual."
 
 
 def part_of(name: str) -> str:
@@ -63,16 +66,26 @@ def initialize_from(model: nn.Module, source: nn.Module, source_name: str) -> Tr
     head_refusal = _head_refusal(model, source)
     ours = model.state_dict()
 
+    def their(name: str) -> str:
+        """The source's name for ``name``: a tagger's char-CNN sits under token_features.chars beside
+        contextual embeddings, right under token_features without them."""
+        for mine, other in (("token_features.chars.", "token_features."), ("token_features.", "token_features.chars.")):
+            if name not in theirs and name.startswith(mine) and other + name[len(mine):] in theirs:
+                return other + name[len(mine):]
+        return name
+
     def fits(name: str) -> bool:
         mine = ours[name]
-        return name in theirs and theirs[name].shape[1:] == mine.shape[1:] and (
-            name in VOCAB_ROWS or theirs[name].shape == mine.shape)
+        return their(name) in theirs and theirs[their(name)].shape[1:] == mine.shape[1:] and (
+            name in VOCAB_ROWS or theirs[their(name)].shape == mine.shape)
 
     # A head is copied whole or not at all: half a classifier's layers are no start.
     if not head_refusal and not all(fits(name) for name in ours if part_of(name) == "head"):
         head_refusal = "shapes differ"
     for name, tensor in ours.items():
         part = part_of(name)
+        if name.startswith(CONTEXTUAL_LMS):
+            continue
         if part == "head" and head_refusal:
             report.fresh["head"] = head_refusal
             continue
@@ -80,9 +93,9 @@ def initialize_from(model: nn.Module, source: nn.Module, source_name: str) -> Tr
             report.fresh.setdefault(part, "shapes differ")
             continue
         if name in VOCAB_ROWS:
-            _copy_rows(tensor, theirs[name], model.vocabs[VOCAB_ROWS[name]], source.vocabs[VOCAB_ROWS[name]])
+            _copy_rows(tensor, theirs[their(name)], model.vocabs[VOCAB_ROWS[name]], source.vocabs[VOCAB_ROWS[name]])
         else:
-            tensor.copy_(theirs[name])
+            tensor.copy_(theirs[their(name)])
         report.copied[part] = report.copied.get(part, 0) + 1
     for part in report.copied:  # a part with some tensors copied is not "new"
         if report.fresh.get(part) == "shapes differ":
@@ -105,7 +118,8 @@ def _head_refusal(model, source) -> str:
     """Why the head cannot be copied, or "" when it can: same kind of head over the same outputs."""
     if type(model.head) is not type(source.head) or model.config.head.type != source.config.head.type:
         return f"a {model.config.head.type} head, the source has {source.config.head.type}"
-    output_vocabs = set(model.vocabs) - INPUT_VOCABS | ({"tokens"} if model.config.task == "lm" else set())
+    output_vocabs = {name for name in model.vocabs if name not in INPUT_VOCABS and not name.startswith("contextual:")}
+    output_vocabs |= {"tokens"} if model.config.task == "lm" else set()
     for name in sorted(output_vocabs):
         if name not in source.vocabs or source.vocabs[name].tokens != model.vocabs[name].tokens:
             return "labels differ" if name == "labels" else f"the {name} vocabulary differs"
