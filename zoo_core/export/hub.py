@@ -40,7 +40,7 @@ def check_repo_id(repo_id: str, shown: str) -> str:
 def download(reference: str) -> Path:
     """The local folder of an hf:// reference: downloaded into the Hugging Face cache, or found there."""
     hub = require_hub()
-    from huggingface_hub import errors
+    from huggingface_hub import constants, errors
 
     repo_id, revision = parse(reference)
     try:
@@ -53,8 +53,8 @@ def download(reference: str) -> Path:
     except errors.LocalEntryNotFoundError:
         at = f"revision '{revision}' of " if revision else ""
         raise ArtifactError(f"{reference}: {at}{repo_id} is not in the Hugging Face cache "
-                            f"({hub.constants.HF_HUB_CACHE}) and the Hub cannot be reached (HF_HUB_OFFLINE="
-                            f"{'1' if hub.constants.HF_HUB_OFFLINE else '0'}); download it once online") from None
+                            f"({constants.HF_HUB_CACHE}) and the Hub cannot be reached (HF_HUB_OFFLINE="
+                            f"{'1' if constants.HF_HUB_OFFLINE else '0'}); download it once online") from None
     except (errors.HfHubHTTPError, OSError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         raise ArtifactError(f"{reference}: download failed ({first})") from None
