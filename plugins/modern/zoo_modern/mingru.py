@@ -1,0 +1,33 @@
+"""minGRU (Feng et al. 2024, "Were RNNs All We Needed?"): h_t = (1 - z_t) h_{t-1} + z_t g(W_h x_t),
+z_t = sigmoid(W_z x_t). The gates read only the input, so both products run over the whole sequence
+at once and the recurrence is element-wise (zoo_modern.scan)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from zoo_modern.base import StackedEncoder, scanned
+
+
+def positive(x):
+    """The paper's g: x + 1/2 for x >= 0, sigmoid(x) below; positive, so the log-space scan needs one log."""
+    return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
+
+
+class MinGRULayer(nn.Module):
+    def __init__(self, input_dim: int, hidden_size: int, mode: str):
+        super().__init__()
+        self.projection = nn.Linear(input_dim, 2 * hidden_size)
+        self.mode, self.out_dim = mode, hidden_size
+
+    def forward(self, x, mask, lengths, state):
+        gate, candidate = self.projection(x).chunk(2, dim=-1)
+        log_keep = -F.softplus(gate)  # log(1 - z), exact where 1 - z would round to 0
+        update = torch.sigmoid(gate)
+        return scanned(log_keep, update * positive(candidate), mask, state, self.mode)
+
+
+class MinGRUEncoder(StackedEncoder):
+    def make_layer(self, input_dim: int, index: int) -> nn.Module:
+        return MinGRULayer(input_dim, self.config.hidden_size, self.config.mode)
