@@ -224,6 +224,8 @@ def test_model_card_metrics_equal_the_models_summary(store, tmp_path, monkeypatc
     expected = {("valid", summary["best_metric"].removeprefix("valid_")): summary["best_value"],
                 **{("test", k): v for k, v in summary.get("test", {}).items() if isinstance(v, (int, float))}}
     assert table.keys() == expected.keys()
+    counts = {split.strip(): number.strip() for split, number, _, _ in rows}
+    assert counts["valid"] == f"{summary['examples']['valid']:,}" and summary["examples"]["valid"] > 0
     assert all(abs(table[key] - value) <= 5e-5 for key, value in expected.items())
     assert f"parameters: {model.num_parameters():,}" in card and "bilstm-crf-tagger" in card
     assert "zoo train bilstm-crf-tagger" in card and "encoder.hidden_size=16" in card

@@ -134,6 +134,9 @@ def _train(architecture, config, data, run, group, device, progress, options):
         if test_set and group.is_main and not stop.received:
             summary["test"] = task.evaluate(model, test_set)
         summary["data"] = str(data) if data else "embedded"
+        # How many examples each split held (an LM: tokens or characters), for the model card (docs/deploy.md).
+        summary["examples"] = {"train": example_count(train_set), "valid": example_count(valid_set),
+                               "test": example_count(test_set), "unit": size_unit(task, config)}
         summary["device"] = str(device)
         summary["run_id"] = run.run_id
         if transfer:
@@ -160,6 +163,14 @@ def size_unit(task, config) -> str:
     if not task.abilities.generation:
         return "examples"
     return "characters" if config.tokenizer.type == "char" else "tokens"
+
+
+def example_count(examples):
+    """How many examples, or "streamed" for data read as a stream."""
+    try:
+        return len(examples)
+    except TypeError:
+        return "streamed"
 
 
 def describe_size(examples) -> str:

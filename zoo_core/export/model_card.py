@@ -118,8 +118,11 @@ def metric_rows(summary: dict) -> list[str]:
 
 
 def count(examples: dict, split: str) -> str:
-    number = examples.get(split)
-    return f"{number:,}" if isinstance(number, int) else str(number) if number else "not recorded"
+    """A split's size as the training run recorded it (an LM counts tokens or characters)."""
+    number, unit = examples.get(split), examples.get("unit", "examples")
+    if isinstance(number, int):
+        return f"{number:,}" if unit == "examples" else f"{number:,} {unit}"
+    return str(number) if number else "not recorded"
 
 
 def training_command(name: str, config, summary: dict, registry) -> str:
