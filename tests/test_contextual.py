@@ -112,6 +112,9 @@ def test_a_non_char_lm_and_a_task_without_them_are_one_line_errors(store, sentim
     with pytest.raises(ConfigError, match=r"embedding.contextual: 'word-lm' is a word-level lm model"):
         zoo.train("bilstm-crf-tagger", str(store[0] / "train.conll"), progress=False,
                   overrides={**TAGGER, "embedding": {**TAGGER["embedding"], "contextual": ["word-lm"]}})
+    with pytest.raises(ConfigError, match=r"embedding.contextual: no model 'nowhere-lm'.*train the char LMs first"):
+        zoo.train("bilstm-crf-tagger", str(store[0] / "train.conll"), progress=False,
+                  overrides={**TAGGER, "embedding": {**TAGGER["embedding"], "contextual": ["fwd-lm", "nowhere-lm"]}})
     with pytest.raises(ConfigError, match=r"embedding.contextual: the classify task does not read"):
         zoo.create_model("lstm-classifier", embedding__contextual=["fwd-lm"])
 

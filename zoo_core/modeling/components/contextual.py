@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from zoo_core.data.char_lm_vocab import CONTEXTUAL_PREFIX, CharLMVocab
 from zoo_core.data.vocab import PAD_ID, Vocab
-from zoo_core.errors import ConfigError
+from zoo_core.errors import ConfigError, ZooError
 from zoo_core.extension.registry import Registry, get_registry
 from zoo_core.io.store import existing_model
 from zoo_core.modeling.batching import pad
@@ -128,7 +128,11 @@ def load_char_lms(references: Sequence[str]) -> tuple[dict[str, CharLMVocab], li
     ``embedding.contextual`` (store names or paths); a model that is no char LM is one clear line."""
     vocabs, models = {}, []
     for index, reference in enumerate(references):
-        model = load_model(reference)
+        try:
+            model = load_model(reference)
+        except ZooError as error:  # most often: not trained yet
+            raise ConfigError(f"embedding.contextual: {error}; train the char LMs first (docs/transfer.md: "
+                              "zoo train char-lstm-lm ... --out fwd-lm, and --set data.reverse=true --out bwd-lm)") from None
         config = model.config
         if config.task != "lm" or config.tokenizer.type != "char":
             raise ConfigError(f"embedding.contextual: '{reference}' is a {config.tokenizer.type}-level {config.task} "
