@@ -26,6 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from pydantic import BaseModel
+
 LEVELS = (1, 8, 64)
 HOST = "127.0.0.1"
 MODEL = "bench-clf"
@@ -38,21 +40,21 @@ def free_port() -> int:
 
 
 # --- the hand-written baseline server -------------------------------------------------------------------
+class Body(BaseModel):
+    inputs: list[str]
+
+
 def baseline_app(reference: str):
     """What one writes by hand: load the model, one endpoint, one request at a time under a lock."""
     import threading
 
     from fastapi import FastAPI
-    from pydantic import BaseModel
 
     import zoo_core
 
     model = zoo_core.load(reference)
     lock = threading.Lock()
     app = FastAPI()
-
-    class Body(BaseModel):
-        inputs: list[str]
 
     @app.post("/v1/models/{name}/predict")
     def predict(name: str, body: Body):

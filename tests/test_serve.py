@@ -199,6 +199,9 @@ def test_oversized_body_is_refused_before_it_is_read(client):
     response = client.post("/v1/models/clf/predict", content=b"x" * (LIMITS.max_body_bytes + 1),
                            headers={"Content-Type": "application/json"})
     assert response.status_code == 413 and "limit" in response.json()["error"]
+    chunks = (b"x" * 65536 for _ in range(LIMITS.max_body_bytes // 65536 + 2))  # no Content-Length
+    response = client.post("/v1/models/clf/predict", content=chunks, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and "more than" in response.json()["error"]
 
 
 def test_unknown_path_and_method_are_json_errors(client):

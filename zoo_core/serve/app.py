@@ -127,13 +127,14 @@ def create_app(models: dict[str, ServedModel], limits: Limits = Limits(), wait_m
         return lookup(name).info()
 
     @app.post("/v1/models/{name}/predict", response_model=PredictResponse, responses=ERRORS)
-    async def predict(name: str, body: PredictRequest) -> dict:
+    async def predict(name: str, body: PredictRequest) -> JSONResponse:
         """One `zoo run --json` record per input; concurrent requests to a model are batched together."""
         served = lookup(name)
         limits.check_inputs(body.inputs)
         options = options_of(served, body, "inputs")
         records = await asyncio.wrap_future(workers[name].submit(body.inputs, options))
-        return {"model": name, "results": [json_record(record, pictures=body.attention) for record in records]}
+        # A JSONResponse as it is: FastAPI would otherwise re-validate every record against the schema.
+        return JSONResponse({"model": name, "results": [json_record(record, pictures=body.attention) for record in records]})
 
     @app.post("/v1/models/{name}/generate", responses={**ERRORS, 200: {
         "content": {"text/event-stream": {}}, "description": "Events `token` (one per token), then `done` or `error`."}})
@@ -245,6 +246,8 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request, error: HTTPException):
+        if isinstance(error.__cause__, RequestError):  # raised while FastAPI read the body (BodyLimit)
+            return error_response(error.__cause__.status, one_line(error.__cause__))
         if error.status_code == 404:
             return error_response(404, f"no such path {request.url.path[:100]!r}; GET /openapi.json describes the API")
         return error_response(error.status_code, str(error.detail))
@@ -270,16 +273,30 @@ def describe_validation(errors) -> tuple[int, str]:
 
 
 class BodyLimit:
-    """Refuses, before reading it, a body whose declared length cannot be within the limits."""
+    """Refuses a body larger than the limits allow: by its declared length before it is read, and while it is
+    read when it comes in chunks without one (the route then answers 413 through the RequestError handler)."""
 
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or ()).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.max_bytes:
-                response = error_response(413, f"the request body has {length.decode(errors='replace')[:20]} bytes, "
-                                               f"above this server's limit of {self.max_bytes:,}")
-                return await response(scope, receive, send)
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or ()).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            response = error_response(413, self.message(length.decode(errors="replace")[:20]))
+            return await response(scope, receive, send)
+        received = 0
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise RequestError(self.message(f"more than {received:,}"), 413)
+            return message
+
+        await self.app(scope, counted, send)
+
+    def message(self, size: str) -> str:
+        return f"the request body has {size} bytes, above this server's limit of {self.max_bytes:,}"

@@ -3,7 +3,8 @@
 All of a model's inference happens on its own thread, so the event loop stays free for HTTP and no two
 threads ever run one model (a language model's generation step changes torch's global thread settings).
 
-Predict requests wait at most ``wait_ms`` for company, up to ``max_batch`` inputs; the gathered inputs go
+Predict requests wait at most ``wait_ms`` for company (only while the server is busy: the last batch gathered
+more than one request), up to ``max_batch`` inputs; the gathered inputs go
 to the task's ``predict`` in one call, which sorts them into batches of similar lengths, and each request
 gets its own slice of the records back. Requests with different options are run as separate groups. A
 group that fails with a ZooError is retried one request at a time, so one bad request fails alone.
@@ -79,6 +80,7 @@ class ModelWorker:
         self.generations: list[GenerationJob] = []
         self.stats = WorkerStats()
         self.closed = False
+        self.busy = True  # the last batch gathered more than one request (so the first request waits once)
         self.thread = threading.Thread(target=self._serve, name=f"zoo-serve-{name}", daemon=True)
         self.thread.start()
 
@@ -125,7 +127,8 @@ class ModelWorker:
     def _gather(self, first: PredictJob) -> list[PredictJob]:
         """``first`` and the requests that arrive within the wait, up to ``max_batch`` inputs."""
         batch, count = [first], len(first.inputs)
-        deadline = time.monotonic() + self.wait
+        # Wait for company only while the server is busy (the last batch had some): a lone client never waits.
+        deadline = time.monotonic() + (self.wait if self.busy else 0.0)
         while count < self.max_batch and not self.closed:
             remaining = deadline - time.monotonic()
             job = self._next(block=remaining > 0, timeout=max(remaining, 0))
@@ -136,6 +139,7 @@ class ModelWorker:
                 break
             batch.append(job)
             count += len(job.inputs)
+        self.busy = len(batch) > 1
         return batch
 
     def _run_batch(self, batch: list[PredictJob]) -> None:
