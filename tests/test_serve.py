@@ -300,7 +300,7 @@ def test_worker_cancels_a_generation_within_a_token():
 
 # --- the command -------------------------------------------------------------------------------------------
 def test_serve_command_stops_in_one_line_when_a_model_does_not_load(zoo_home):
-    result = CliRunner().invoke(main, ["serve", "clf", "no-such-model", "--port", "0"])
+    result = CliRunner().invoke(main, ["serve", "clf", "no-such-model", "--port", "8123"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("zoo: error: cannot serve 'no-such-model'")

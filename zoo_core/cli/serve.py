@@ -10,7 +10,7 @@ from zoo_core.errors import ZooError
 @click.argument("models", nargs=-1, required=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 opens the server to the network).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--device", default="cpu", show_default=True, help="Where the models run: cpu, cuda, cuda:N, mps, auto.")
 @click.option("--batch-wait-ms", default=5.0, show_default=True, type=click.FloatRange(0, 1000),
               help="How long a request waits for others to share its batch.")

@@ -78,15 +78,20 @@ class ServedModel:
 
 
 def served_name(reference: str) -> str:
-    """The name a model is served under: its store name, or a file's name without `.safetensors`."""
-    if "/" in reference or "\\" in reference or reference.endswith(".safetensors"):
-        return Path(reference).name.removesuffix(".safetensors")
-    return reference
+    """The name a model is served under: its store name; a file's or folder's name without its suffix
+    (`.safetensors`, `.onnx`); for ``hf://OWNER/NAME@REV``, NAME."""
+    if reference.startswith("hf://"):
+        return reference.removeprefix("hf://").split("@")[0].rstrip("/").split("/")[-1]
+    name = Path(reference.rstrip("/\\")).name
+    for suffix in (".safetensors", ".onnx"):
+        name = name.removesuffix(suffix)
+    return name
 
 
 def load_served(references: list[str], device: str = "cpu") -> dict[str, ServedModel]:
-    """Each model loaded once, by name; the first that fails stops with its one-line error."""
-    from zoo_core.modeling.loading import load_model
+    """Each model loaded once, by name, from any reference `zoo run` takes (store name, .safetensors, .onnx,
+    exported folder, hf://); the first that fails stops with its one-line error."""
+    from zoo_core.export.references import load_reference
 
     served: dict[str, ServedModel] = {}
     for reference in references:
@@ -95,7 +100,7 @@ def load_served(references: list[str], device: str = "cpu") -> dict[str, ServedM
             raise ZooError(f"two models would be served as '{name}' ({served[name].reference} and {reference}); "
                            "copy one to another name in the store")
         try:
-            served[name] = ServedModel(name, load_model(reference, device=device), reference)
+            served[name] = ServedModel(name, load_reference(reference, device=device), reference)
         except ZooError as error:
             raise ZooError(f"cannot serve '{reference}': {error}") from None
     return served
