@@ -267,17 +267,20 @@ class OnnxHead:
         return self._head_class().run_steps(self, state, targets, forcing)  # its loop, over this step
 
     def _torch(self):
-        """The torch head rebuilt from the config (on the meta device: nothing allocated) with the weights the
-        file carries, for decoding that stays in torch (a tagger's CRF Viterbi)."""
+        """The torch head rebuilt from the config with the weights the file carries, for decoding that stays in
+        torch (a tagger's CRF Viterbi). Built on the meta device (nothing allocated), on the CPU when the head
+        keeps a tensor outside its state dict."""
         if self._torch_head is None:
             model = self._model
             if HEAD_KEY not in model.metadata:
                 raise NotExported(f"{model.path}: this ONNX export carries no head for decoding")
             weights = safetensors_load(base64.b64decode(model.metadata[HEAD_KEY]))
             with torch.device("meta"):
-                skeleton = ZooModel(model.config, model.vocabs, task=model.task)
-            head = skeleton.head
+                head = ZooModel(model.config, model.vocabs, task=model.task).head
             head.load_state_dict(weights, assign=True)
+            if any(t.is_meta for t in (*head.parameters(), *head.buffers())) or has_meta_attribute(head):
+                head = ZooModel(model.config, model.vocabs, task=model.task).head
+                head.load_state_dict(weights)
             self._torch_head = head.eval()
         return self._torch_head
 
@@ -290,3 +293,8 @@ class OnnxHead:
     def __getattr__(self, name: str):
         raise NotExported(f"{self._model.path}: the head's '{name}' is inside the ONNX graphs; use the .safetensors "
                           "model for it")
+
+
+def has_meta_attribute(module: torch.nn.Module) -> bool:
+    """Whether a module keeps a plain tensor attribute (not a parameter or buffer) left on the meta device."""
+    return any(isinstance(value, Tensor) and value.is_meta for part in module.modules() for value in vars(part).values())
