@@ -47,19 +47,20 @@ class StackedEncoder(Encoder):
         states, carried = self._run(inputs, mask, lengths, state)
         if mask is not None:  # where, not a product: a padded position never reaches a real one
             states = states.masked_fill(~mask.unsqueeze(-1), 0.0)
-        states = self.dropout(states)
+        if self.dropout.p:
+            states = self.dropout(states)
         return EncoderOutput(states=states, summary=last_real_state(states, lengths), state=carried)
 
     def step(self, inputs: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """Unpadded left-to-right tokens (generation): (batch, time, dim) in, states and the new state out."""
         lengths = torch.full((inputs.size(0),), inputs.size(1), dtype=torch.long, device=inputs.device)
         states, carried = self._run(inputs, None, lengths, state)
-        return self.dropout(states), carried
+        return (self.dropout(states) if self.dropout.p else states), carried
 
     def _run(self, inputs: Tensor, mask: Optional[Tensor], lengths: Tensor, state: Any):
         x, carried = inputs, []
         for index, layer in enumerate(self.layers):
-            if index:
+            if index and self.dropout.p:
                 x = self.dropout(x)
             x, layer_state = layer(x, mask, lengths, None if state is None else state[index])
             carried.append(layer_state)
@@ -80,11 +81,14 @@ def masked(values: Tensor, mask: Optional[Tensor], fill: float) -> Tensor:
     return values.masked_fill(~mask.view(shape), fill)
 
 
-def scanned(log_a: Tensor, b: Tensor, mask: Optional[Tensor], h0: Optional[Tensor], mode: str):
-    """States (batch, time, channels) of h_t = exp(log_a_t) h_{t-1} + b_t and the state after the last step.
+def scanned(a: Tensor, b: Tensor, mask: Optional[Tensor], h0: Optional[Tensor], mode: str,
+            log_a: Optional[Tensor] = None):
+    """States (batch, time, channels) of h_t = a_t h_{t-1} + b_t and the state after the last step.
 
     Padded steps become identity steps (a = 1, b = 0), so the last state is each sequence's own.
     """
-    log_a, b = masked(log_a, mask, 0.0), masked(b, mask, 0.0)
-    states = linear_recurrence(log_a.transpose(0, 1), b.transpose(0, 1), h0, mode).transpose(0, 1)
+    if mask is not None:
+        a, b = masked(a, mask, 1.0), masked(b, mask, 0.0)
+        log_a = None if log_a is None else masked(log_a, mask, 0.0)
+    states = linear_recurrence(a, b, h0, mode, log_a)
     return states, states[:, -1]

@@ -1,5 +1,7 @@
 """IndRNN (Li et al. 2018): h_t = relu(W x_t + u * h_{t-1} + b), each unit its own scalar recurrent weight u
-(|u| <= 1 here, clipped, so a ReLU recurrence cannot blow up). The product runs over the whole sequence;
+(|u| <= 1 here, clipped). Each layer's output is layer-normalised over its units (the paper puts batch
+normalisation between layers; a batch norm would mix padded positions into the statistics): without it a
+char LM diverged in its first steps (loss 4.2 to 28 in 8 steps at lr 2e-3). The product runs over the whole sequence;
 the loop is two fused element-wise ops a step, with a hand-written backward (one op a step)."""
 from __future__ import annotations
 
@@ -40,13 +42,14 @@ class IndRNNLayer(nn.Module):
         super().__init__()
         self.projection = nn.Linear(input_dim, hidden_size)
         self.recurrent = nn.Parameter(torch.empty(hidden_size).uniform_(0.0, 1.0))
+        self.norm = nn.LayerNorm(hidden_size)
         self.out_dim = hidden_size
 
     def forward(self, x, mask, lengths, state):
         pre = self.projection(x).transpose(0, 1)
         h0 = state if state is not None else pre.new_zeros(pre.shape[1:])
         states = IndependentReLURecurrence.apply(pre, self.recurrent.clamp(-1.0, 1.0), h0).transpose(0, 1)
-        return states, gather_last(states, lengths)  # causal: padding after a sequence never reaches it
+        return self.norm(states), gather_last(states, lengths)  # causal: padding after a sequence never reaches it
 
 
 class IndRNNEncoder(StackedEncoder):

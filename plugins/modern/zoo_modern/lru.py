@@ -30,8 +30,8 @@ class LRULayer(nn.Module):
         gamma = torch.sqrt(-torch.expm1(2 * log_decay.real))  # sqrt(1 - |lambda|^2)
         real, imaginary = self.input(x).chunk(2, dim=-1)
         b = torch.complex(real, imaginary) * gamma
-        log_a = log_decay.expand_as(b)
-        states, last = scanned(log_a, b, mask, state, self.mode)
+        log_a = log_decay.expand_as(b)  # a view: the loop reads the same decay at every step
+        states, last = scanned(torch.exp(log_decay).expand_as(b), b, mask, state, self.mode, log_a)
         return F.gelu(self.output(torch.cat([states.real, states.imag], dim=-1)) + self.skip(x)), last
 
 

@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from zoo_modern.base import StackedEncoder, scanned
+from zoo_modern.scan import choose_mode
 
 
 def positive(x):
@@ -23,9 +24,11 @@ class MinGRULayer(nn.Module):
 
     def forward(self, x, mask, lengths, state):
         gate, candidate = self.projection(x).chunk(2, dim=-1)
-        log_keep = -F.softplus(gate)  # log(1 - z), exact where 1 - z would round to 0
         update = torch.sigmoid(gate)
-        return scanned(log_keep, update * positive(candidate), mask, state, self.mode)
+        mode = choose_mode(self.mode, x.size(1), x.device)
+        # The scan takes log(1 - z), exact where 1 - z rounds to 0; the loops take 1 - z itself (fewer ops).
+        log_keep = -F.softplus(gate) if mode == "scan" else None
+        return scanned(1 - update, update * positive(candidate), mask, state, mode, log_keep)
 
 
 class MinGRUEncoder(StackedEncoder):

@@ -9,6 +9,7 @@ from torch.nn import functional as F
 
 from zoo_modern.base import StackedEncoder, scanned
 from zoo_modern.mingru import positive
+from zoo_modern.scan import choose_mode
 
 
 class MinLSTMLayer(nn.Module):
@@ -19,9 +20,16 @@ class MinLSTMLayer(nn.Module):
 
     def forward(self, x, mask, lengths, state):
         forget, write, candidate = self.projection(x).chunk(3, dim=-1)
-        log_forget, log_write = F.logsigmoid(forget), F.logsigmoid(write)
-        total = torch.logaddexp(log_forget, log_write)  # log(f + i), in log space to stay exact
-        return scanned(log_forget - total, torch.exp(log_write - total) * positive(candidate), mask, state, self.mode)
+        mode = choose_mode(self.mode, x.size(1), x.device)
+        if mode == "scan":  # in log space, exact where a gate rounds to 0
+            log_forget, log_write = F.logsigmoid(forget), F.logsigmoid(write)
+            total = torch.logaddexp(log_forget, log_write)  # log(f + i)
+            keep, log_keep, write = torch.exp(log_forget - total), log_forget - total, torch.exp(log_write - total)
+        else:
+            forget, write = torch.sigmoid(forget), torch.sigmoid(write)
+            total = forget + write
+            keep, log_keep, write = forget / total, None, write / total
+        return scanned(keep, write * positive(candidate), mask, state, mode, log_keep)
 
 
 class MinLSTMEncoder(StackedEncoder):

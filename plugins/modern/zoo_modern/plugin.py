@@ -42,17 +42,18 @@ CHAR_LM_DEFAULTS = {
     "data": {"chunk_length": 128},
     "training": {"batch_size": 32, "lr": 2e-3, "epochs": 20, "patience": 3},
 }
-# Sizes of the presets: each near char-lstm-lm's parameter count (LSTM 512: about 1.2M) or its layout.
+# Sizes of the presets: each near char-lstm-lm's parameter count (LSTM 512: 1.22M with the embedding and
+# output layer), so a comparison at equal budget compares recurrences, not sizes.
 LM_ENCODERS = {
-    "mingru": {"hidden_size": 512, "num_layers": 2},
-    "minlstm": {"hidden_size": 512, "num_layers": 2},
-    "mlstm": {"hidden_size": 512, "heads": 4, "num_layers": 1},
-    "slstm": {"hidden_size": 384, "num_layers": 1},
-    "rwkv": {"hidden_size": 256, "num_layers": 2},
+    "mingru": {"hidden_size": 768, "num_layers": 2},
+    "minlstm": {"hidden_size": 576, "num_layers": 2},
+    "mlstm": {"hidden_size": 512, "heads": 4, "num_layers": 2},
+    "slstm": {"hidden_size": 512, "num_layers": 1},
+    "rwkv": {"hidden_size": 224, "num_layers": 2},
     "lru": {"hidden_size": 512, "state_size": 256, "num_layers": 2},
-    "qrnn": {"hidden_size": 512, "num_layers": 2},
-    "sru": {"hidden_size": 512, "num_layers": 2},
-    "indrnn": {"hidden_size": 512, "num_layers": 2},
+    "qrnn": {"hidden_size": 384, "num_layers": 2},
+    "sru": {"hidden_size": 576, "num_layers": 2},
+    "indrnn": {"hidden_size": 1024, "num_layers": 2},
 }
 
 

@@ -1,17 +1,20 @@
 """The element-wise linear recurrence h_t = a_t * h_{t-1} + b_t over a whole sequence, three ways.
 
-Every tensor is time-major, (time, batch, channels), real or complex; ``log_a`` is log(a_t) (a decay
-in (0, 1], or a complex one for the LRU), ``h0`` (batch, channels). All three give the same states
-(tests/test_scan.py: within 1e-5); they differ in speed, and on CPU the fastest is not the GPU
-papers' parallel scan (docs/modern.md, "Which scan"):
+Tensors are batch-first, (batch, time, channels), real or complex; a is a decay in (0, 1] (complex
+for the LRU), h0 (batch, channels). All three give the same states (tests/test_scan.py: within 1e-5);
+they differ in speed, and on CPU the fastest is not the GPU papers' parallel scan (docs/modern.md,
+"Which scan"):
 
-- ``sequential``: one fused multiply-add per step, forward and backward (a hand-written backward,
-  so autograd records one node for the whole loop, not one per step).
+- ``sequential``: one fused multiply-add a step, forward and backward (a hand-written backward, so
+  autograd records one node for the whole loop and no per-step temporaries).
 - ``chunked``: time cut into chunks; inside every chunk at once a doubling (Hillis-Steele) scan of
-  log2(chunk) whole-tensor steps, then one multiply-add per chunk to carry the state across.
+  log2(chunk) whole-tensor steps, then one multiply-add a chunk to carry the state across.
 - ``scan``: the log-space parallel scan (Heinsen 2023, used by minGRU's paper): cumsum of log a and
-  logcumsumexp of log b, no loop at all. Loses precision on long sequences (the exponents grow
-  with the length); fine on a GPU, slow on CPU (logcumsumexp costs about 70 ns an element here).
+  logcumsumexp of log b, no loop at all. Its error grows with the length (the exponents do).
+
+Measured on this 2-core CPU (docs/modern.md): sequential is the fastest at every length from 16 to 2048
+(the other two allocate several whole-sequence temporaries, and fresh memory is slow here), so auto
+takes it on CPU; on an accelerator, where every op is a kernel launch, auto takes the loop-free scan.
 """
 from __future__ import annotations
 
@@ -21,64 +24,65 @@ import torch
 from torch import Tensor
 
 MODES = ("auto", "sequential", "chunked", "scan")
-CHUNK = 64  # the chunked path's chunk (docs/modern.md: 32-128 measured alike on CPU)
-# auto on CPU: the sequential loop up to this length, the chunked scan above (docs/modern.md).
-SEQUENTIAL_UP_TO = 256
+CHUNK = 64  # the chunked path's chunk
 
 
 def choose_mode(mode: str, time: int, device: torch.device) -> str:
     """The path ``auto`` takes for this length and device; any other mode is kept as given."""
     if mode != "auto":
         return mode
-    if device.type != "cpu":
-        return "scan"  # one kernel launch per op: the loop-free scan wins on accelerators
-    return "sequential" if time <= SEQUENTIAL_UP_TO else "chunked"
+    if device.type == "cpu" or time == 1:
+        return "sequential"
+    return "scan"  # unmeasured here (no accelerator): the GPU papers' choice, one launch per op
 
 
-def linear_recurrence(log_a: Tensor, b: Tensor, h0: Optional[Tensor] = None, mode: str = "auto") -> Tensor:
-    """States h_1..h_T of h_t = exp(log_a_t) * h_{t-1} + b_t, from h0 (zeros when None)."""
+def linear_recurrence(a: Tensor, b: Tensor, h0: Optional[Tensor] = None, mode: str = "auto",
+                      log_a: Optional[Tensor] = None) -> Tensor:
+    """States h_1..h_T of h_t = a_t * h_{t-1} + b_t from h0 (zeros when None); ``log_a`` (log of a,
+    exact where a rounds to 0 or 1) is used by the scan path when given. ``a`` may be broadcast (expand)."""
     if h0 is None:
-        h0 = b.new_zeros(b.shape[1:])
-    mode = choose_mode(mode, b.size(0), b.device)
+        h0 = b.new_zeros(b.size(0), b.size(2))
+    mode = choose_mode(mode, b.size(1), b.device)
     if mode == "sequential":
-        return SequentialRecurrence.apply(log_a.exp(), b, h0)
+        return SequentialRecurrence.apply(a, b, h0)
     if mode == "chunked":
-        return chunked_recurrence(log_a.exp(), b, h0)
+        return chunked_recurrence(a.transpose(0, 1), b.transpose(0, 1), h0).transpose(0, 1)
     if mode == "scan":
-        return log_space_recurrence(log_a, b, h0)
+        log_a = torch.log(a) if log_a is None else log_a
+        return log_space_recurrence(log_a.transpose(0, 1), b.transpose(0, 1), h0).transpose(0, 1)
     raise ValueError(f"mode {mode!r}: one of {', '.join(MODES)}")
 
 
 class SequentialRecurrence(torch.autograd.Function):
-    """The loop, one addcmul a step each way; autograd sees a single node."""
+    """The loop, one addcmul a step each way, on (batch, time, channels) slices in place; one autograd node."""
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
-        a, b = a.contiguous(), b.contiguous()
-        states = torch.empty_like(b)
+        states = torch.empty(b.shape, dtype=torch.promote_types(a.dtype, b.dtype), device=b.device)
         h = h0
-        for t in range(b.size(0)):
-            h = torch.addcmul(b[t], a[t], h, out=states[t])
+        for t in range(b.size(1)):
+            h = torch.addcmul(b[:, t], a[:, t], h, out=states[:, t])
         ctx.save_for_backward(a, h0, states)
+        ctx.a_shape = a.shape
         return states
 
     @staticmethod
     def backward(ctx, grad_states: Tensor):
         a, h0, states = ctx.saved_tensors
-        grad_states = grad_states.contiguous()
-        # delta_t = dL/dh_t = grad_t + conj(a_{t+1}) * delta_{t+1} (conj: torch's convention for complex)
-        a_conj = a.conj() if a.is_complex() else a
-        grad_b = torch.empty_like(grad_states)
-        delta = torch.zeros_like(h0)
-        for t in range(grad_states.size(0) - 1, -1, -1):
-            if t + 1 < grad_states.size(0):
-                delta = torch.addcmul(grad_states[t], a_conj[t + 1], delta, out=grad_b[t])
+        # delta_t = dL/dh_t = grad_t + conj(a_{t+1}) delta_{t+1}; dL/da_t = delta_t conj(h_{t-1}) (torch's
+        # convention for complex numbers; conj does nothing to real ones).
+        a_conj = a.conj()
+        grad_b, grad_a = torch.empty_like(states), torch.empty_like(states)
+        delta = None
+        for t in range(states.size(1) - 1, -1, -1):
+            if delta is None:
+                delta = grad_b[:, t].copy_(grad_states[:, t])
             else:
-                delta = grad_b[t].copy_(grad_states[t])
-        previous = torch.cat([h0.unsqueeze(0), states[:-1]])
-        grad_a = grad_b * (previous.conj() if previous.is_complex() else previous)
-        grad_h0 = grad_b[0] * a_conj[0]
-        return grad_a, grad_b, grad_h0
+                delta = torch.addcmul(grad_states[:, t], a_conj[:, t + 1], delta, out=grad_b[:, t])
+            previous = states[:, t - 1] if t else h0
+            torch.mul(delta, previous.conj(), out=grad_a[:, t])
+        # A broadcast a (the LRU's constant decay) gets the full-shape gradient; autograd sums it back.
+        return grad_a, grad_b, grad_b[:, 0] * a_conj[:, 0]
 
 
 def chunked_recurrence(a: Tensor, b: Tensor, h0: Tensor, chunk: int = CHUNK) -> Tensor:
