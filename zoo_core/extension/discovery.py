@@ -17,7 +17,7 @@ ENTRY_POINT_GROUP = "zoo.plugins"
 CORE_PLUGIN = "core"
 # Distributions that live in this repository (the core and plugins/*): on a name clash they keep
 # their names, so installing a third-party plugin never silently replaces a first-party model.
-FIRST_PARTY = {"zoo-core", "zoo-recurrent", "zoo-bidirectional", "zoo-pooling", "zoo-seq2seq"}
+FIRST_PARTY = {"zoo-core", "zoo-recurrent", "zoo-bidirectional", "zoo-pooling", "zoo-seq2seq", "zoo-modern"}
 # The tasks first-party plugins add, with the plugin and distribution adding each: an architecture of
 # another plugin that needs one of them can say what to install (tests/test_registry.py keeps this true).
 TASK_PROVIDERS = {"lm": ("recurrent", "zoo-recurrent"), "tag": ("bidirectional", "zoo-bidirectional"),
