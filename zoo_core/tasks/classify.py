@@ -76,6 +76,15 @@ class ClassifyTask(TaskRunner):
         return tokenize(text, tokenizer.type, tokenizer.lowercase)[: self.config.data.max_length]
 
     def build_vocabs(self, train: Sequence) -> dict[str, Vocab]:
+        vocabs = self.vocabs_of(train)
+        labels = vocabs["labels"].tokens
+        if len(labels) == 1:  # it would train, and score 1.0, on nothing to learn
+            where = getattr(train, "path", None) or next(iter(train)).source
+            raise DataError(f"{where}: every training example has the label {labels[0]!r}; a classifier needs at "
+                            "least two classes (check --label-field, or add examples of the other classes)")
+        return vocabs
+
+    def vocabs_of(self, train: Sequence) -> dict[str, Vocab]:
         tokenizer = self.config.tokenizer
         if is_subword(tokenizer):  # learnt from the training split's text, one pass (streams too)
             labels: set = set()

@@ -33,6 +33,12 @@ class TagDataConfig(StrictConfig):
         None, description="0-based column of the words (negative: from the end); null: conll 0, conllu 1 (FORM).")
     tag_column: Optional[int] = Field(
         None, description="0-based column of the tags; null: conll the last, conllu 3 (UPOS; 4 is XPOS).")
+    tag_scheme: Literal["auto", "iob1", "bio", "iobes"] = Field(
+        "auto", description="The span tag scheme of the data; auto: detected from the training data (E-/S- tags: "
+                            "iobes, an I- tag opening a chunk: iob1, else bio). Predictions and scores are given back in it.")
+    train_scheme: Literal["auto", "iob1", "bio", "iobes"] = Field(
+        "auto", description="The scheme the model learns span tags in; auto: iobes with a CRF head (Lample et al. "
+                            "2016), else bio for iob1 data (so B- is learnt), else the data's own.")
     word_dropout: float = Field(0.0, ge=0.0, lt=1.0,
                                 description="Training: replace words by <unk> with this probability (teaches <unk>).")
     chars: CharFeaturesConfig = Field(default_factory=CharFeaturesConfig,

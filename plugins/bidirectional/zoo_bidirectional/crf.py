@@ -7,11 +7,18 @@ from torch import Tensor, nn
 
 
 class CRF(nn.Module):
-    def __init__(self, num_tags: int):
+    def __init__(self, num_tags: int, allowed=None):
+        """``allowed``: (transitions [previous][next], start, end) booleans; Viterbi never takes a forbidden one
+        (an E- after O in IOBES), however little training the transition scores had. None allows all."""
         super().__init__()
         self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))  # [previous tag, next tag]
         self.start = nn.Parameter(torch.zeros(num_tags))
         self.end = nn.Parameter(torch.zeros(num_tags))
+        penalties = [torch.zeros(num_tags, num_tags), torch.zeros(num_tags), torch.zeros(num_tags)]
+        if allowed is not None:  # not part of the state dict: rebuilt from the labels when loaded
+            penalties = [torch.where(torch.tensor(a), 0.0, float("-inf")) for a in allowed]
+        for name, penalty in zip(("forbidden_transitions", "forbidden_start", "forbidden_end"), penalties):
+            self.register_buffer(name, penalty, persistent=False)
 
     def gold_score(self, emissions: Tensor, tags: Tensor, mask: Tensor) -> Tensor:
         """Score of the given tag sequences: (batch,). ``tags`` may hold anything at padding."""
@@ -39,13 +46,14 @@ class CRF(nn.Module):
     def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
         """The best tag sequence of each row (Viterbi), cut to its length."""
         mask = torch.arange(emissions.size(1), device=emissions.device).unsqueeze(0) < lengths.unsqueeze(1)
-        score = self.start + emissions[:, 0]
+        score = self.start + self.forbidden_start + emissions[:, 0]
+        transitions = self.transitions + self.forbidden_transitions
         pointers = []
         for t in range(1, emissions.size(1)):
-            best, previous = (score.unsqueeze(2) + self.transitions).max(dim=1)
+            best, previous = (score.unsqueeze(2) + transitions).max(dim=1)
             pointers.append(previous)
             score = torch.where(mask[:, t].unsqueeze(1), best + emissions[:, t], score)
-        score = score + self.end
+        score = score + self.end + self.forbidden_end
         paths = []
         last_tags = score.argmax(-1).tolist()
         pointers = [p.tolist() for p in pointers]

@@ -29,10 +29,13 @@ def register_components(register):
 
 def _tagger(name: str, cell: str, label: str, crf: bool = False) -> Architecture:
     head = "a CRF over the tag sequence" if crf else "a per-token softmax"
+    # The CRF presets are the NER-style ones (Lample et al. 2016): capitals mark names, so the word embedding
+    # keeps case; the softmax presets (POS, chunking) lower-case words and leave case to the char-CNN.
+    tokenizer = {**TAGGER_DEFAULTS["tokenizer"], "lowercase": not crf}
     return Architecture(
         name, task="tag",
         description=f"Bidirectional {label} tagger over word embeddings and a char-CNN, then {head}.",
-        defaults={**TAGGER_DEFAULTS, "encoder": {"type": cell, "hidden_size": 128, "bidirectional": True, "dropout": 0.5},
+        defaults={**TAGGER_DEFAULTS, "tokenizer": tokenizer, "encoder": {"type": cell, "hidden_size": 128, "bidirectional": True, "dropout": 0.5},
                   "head": {"type": "tag", "crf": crf}},
     )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from zoo_core.plugin import DataError
+from zoo_core.plugin import DataError, read_text
 
 CONLLU_FIELDS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 
@@ -28,7 +28,8 @@ def detect_format(path: Path, format: str = "auto") -> str:
         return format
     if format not in (None, "auto"):
         raise DataError(f"--format {format}: the tag task reads conll or conllu files")
-    return "conllu" if path.suffix.lower() == ".conllu" else "conll"
+    name = path.name.lower().removesuffix(".gz")  # x.conllu.gz is CoNLL-U too
+    return "conllu" if name.endswith(".conllu") else "conll"
 
 
 def read_tagged(path, format: str = "auto", token_column: Optional[int] = None,
@@ -36,7 +37,7 @@ def read_tagged(path, format: str = "auto", token_column: Optional[int] = None,
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file; give a CoNLL or CoNLL-U file to --data")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = read_text(path)  # .gz read as it is, a BOM dropped, bytes that are not UTF-8 an error naming the line
     if detect_format(path, format) == "conllu":
         return read_conllu_text(text, str(path), 1 if token_column is None else token_column,
                                 3 if tag_column is None else tag_column)

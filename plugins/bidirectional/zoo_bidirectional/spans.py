@@ -73,3 +73,73 @@ def span_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]
 def token_accuracy(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> float:
     pairs = [(g, p) for gs, ps in zip(gold, predicted) for g, p in zip(gs, ps)]
     return sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
+
+
+SCHEMES = ("iob1", "bio", "iobes")
+
+
+def detect_scheme(sentences: Iterable[Sequence[str]]) -> str | None:
+    """The span scheme of tagged sentences: iobes (E- or S- tags), iob1 (an I- tag opens a chunk: after O,
+    another type or at a sentence's start), else bio; None when the tags do not mark spans (POS tags)."""
+    sentences = [list(tags) for tags in sentences]
+    if not is_span_scheme(tag for tags in sentences for tag in tags):
+        return None
+    iob1 = False
+    for tags in sentences:
+        previous = ("O", "")
+        for tag in tags:
+            prefix, kind = split_tag(tag)
+            if prefix in ("E", "S"):
+                return "iobes"
+            if prefix == "I" and (previous[0] == "O" or previous[1] != kind):
+                iob1 = True
+            previous = (prefix, kind)
+    return "iob1" if iob1 else "bio"
+
+
+def write_spans(found: Sequence[tuple[str, int, int]], length: int, scheme: str) -> list[str]:
+    """Tags of ``length`` tokens marking the chunks ``found`` ((type, first, last)) in ``scheme``."""
+    tags = ["O"] * length
+    previous_end, previous_type = -2, None
+    for kind, first, last in sorted(found, key=lambda span: span[1]):
+        for i in range(first, last + 1):
+            if scheme == "iob1":
+                opens_after_same_type = i == first and previous_end == first - 1 and previous_type == kind
+                tags[i] = f"{'B' if opens_after_same_type else 'I'}-{kind}"
+            elif scheme == "bio":
+                tags[i] = f"{'B' if i == first else 'I'}-{kind}"
+            else:
+                prefix = "S" if first == last else "B" if i == first else "E" if i == last else "I"
+                tags[i] = f"{prefix}-{kind}"
+        previous_end, previous_type = last, kind
+    return tags
+
+
+def convert_tags(tags: Sequence[str], source: str, target: str) -> list[str]:
+    """The same chunks written in scheme ``target`` (tags read as conlleval reads ``source``)."""
+    if source == target:
+        return list(tags)
+    return write_spans(spans(tags), len(tags), target)
+
+
+def allowed_transitions(labels: Sequence[str], scheme: str):
+    """For a CRF decoding ``labels`` learnt in ``scheme`` (bio or iobes): which tag may follow which, which may
+    start and which may end a sentence, as lists of booleans ([previous][next], [tag], [tag]); None for other
+    schemes (iob1 lets I- open a chunk: nothing to forbid) or tags that do not mark spans."""
+    if scheme not in ("bio", "iobes") or not is_span_scheme(labels):
+        return None
+    parsed = [split_tag(label) for label in labels]
+    inside = ("B", "I")  # tags after which a chunk goes on
+
+    def may_follow(previous: tuple[str, str], following: tuple[str, str]) -> bool:
+        (before, before_type), (prefix, kind) = previous, following
+        if prefix in ("I", "E"):  # continues a chunk: only after its own B- or I-
+            return before in inside and before_type == kind and not (scheme == "bio" and prefix == "E")
+        if scheme == "iobes":  # B-, S-, O only once the previous chunk has ended
+            return before in ("O", "E", "S")
+        return True
+
+    transitions = [[may_follow(p, n) for n in parsed] for p in parsed]
+    start = [prefix not in ("I", "E") for prefix, _ in parsed]
+    end = [scheme == "bio" or prefix not in ("B", "I") for prefix, _ in parsed]
+    return transitions, start, end

@@ -5,6 +5,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from zoo_bidirectional.crf import CRF
+from zoo_bidirectional.spans import allowed_transitions
 from zoo_core.plugin import EncoderOutput, Head, lengths_to_mask
 
 IGNORE = -100  # the tag id at padding (and, at evaluation, of tags the model never saw)
@@ -20,7 +21,8 @@ class TagHead(Head):
             size = config.hidden_size
         layers.append(nn.Linear(size, context["num_labels"]))
         self.output = nn.Sequential(*layers)
-        self.crf = CRF(context["num_labels"]) if config.crf else None
+        allowed = allowed_transitions(context.get("labels", ()), context.get("scheme", "auto"))
+        self.crf = CRF(context["num_labels"], allowed) if config.crf else None
 
     def forward(self, encoded: EncoderOutput, batch: dict) -> Tensor:
         return self.output(encoded.states)

@@ -12,7 +12,7 @@ import torch
 
 from zoo_bidirectional.chars import CharCNN, clip_word, pad_chars
 from zoo_bidirectional.readers import TaggedSentence, read_tagged
-from zoo_bidirectional.spans import is_span_scheme, span_scores, spans, token_accuracy
+from zoo_bidirectional.spans import convert_tags, detect_scheme, is_span_scheme, span_scores, spans, token_accuracy
 from zoo_bidirectional.tag_head import IGNORE
 from zoo_bidirectional.word_features import WordFeatures
 from zoo_core.plugin import (
@@ -104,6 +104,7 @@ class TagTask(TaskRunner):
             valid = [s for i, s in enumerate(sentences) if i % 10 == 9]
         if not train:
             raise DataError(f"{options.path}: no training sentences; give a CoNLL or CoNLL-U file with some")
+        self.resolve_schemes(train, options.path)
         return Splits(train, valid, self.read(options.test) if options.test else [])
 
     def load_eval(self, options: DataOptions) -> list:
@@ -123,6 +124,40 @@ class TagTask(TaskRunner):
                             "leave out --split to score every sentence")
         return chosen
 
+    def resolve_schemes(self, train: Sequence[TaggedSentence], path) -> None:
+        """Fix data.tag_scheme (detected when auto) and data.train_scheme from the training tags; the model
+        keeps both, so `zoo run` and `zoo eval` give tags back in the data's scheme."""
+        data = self.config.data
+        found = detect_scheme(s.tags for s in train)
+        if found is None:  # not span tags (POS): learnt and given back as they are
+            if data.tag_scheme != "auto" or data.train_scheme != "auto":
+                raise DataError(f"{path}: data.tag_scheme / data.train_scheme: the tags do not mark spans "
+                                "(B-/I-/E-/S- and O); leave both at auto")
+            return
+        if data.tag_scheme == "auto":
+            data.tag_scheme = found
+        if data.train_scheme == "auto":
+            crf = bool(getattr(self.config.head, "crf", False))
+            data.train_scheme = "iobes" if crf else "bio" if data.tag_scheme == "iob1" else data.tag_scheme
+        if data.train_scheme != data.tag_scheme:
+            print(f"zoo: note: {path}: tags read as {data.tag_scheme.upper()} (data.tag_scheme); the model learns "
+                  f"{data.train_scheme.upper()} (data.train_scheme) and gives tags and scores back in "
+                  f"{data.tag_scheme.upper()}", file=sys.stderr)
+
+    def to_training(self, tags: Sequence[str]) -> list[str]:
+        """Tags in the data's scheme as the model learns them (the same when no conversion is set)."""
+        data = self.config.data
+        if data.tag_scheme == "auto" or data.train_scheme in ("auto", data.tag_scheme):
+            return list(tags)
+        return convert_tags(tags, data.tag_scheme, data.train_scheme)
+
+    def to_data(self, tags: Sequence[str]) -> list[str]:
+        """The model's tags written back in the data's scheme."""
+        data = self.config.data
+        if data.tag_scheme == "auto" or data.train_scheme in ("auto", data.tag_scheme):
+            return list(tags)
+        return convert_tags(tags, data.train_scheme, data.tag_scheme)
+
     def word(self, token: str) -> str:
         return token.lower() if self.config.tokenizer.lowercase else token
 
@@ -131,7 +166,7 @@ class TagTask(TaskRunner):
         vocabs = {
             "tokens": Vocab.build(([self.word(t) for t in s.tokens] for s in train), tokenizer.min_freq,
                                   tokenizer.max_size),
-            "labels": Vocab.of_labels(tag for s in train for tag in s.tags),
+            "labels": Vocab.of_labels(tag for s in train for tag in self.to_training(s.tags)),
             "chars": Vocab.build(token for s in train for token in s.tokens),
         }
         if self.config.embedding.contextual:  # their characters and configs; weights follow in token_features
@@ -143,7 +178,9 @@ class TagTask(TaskRunner):
         self.span_tags = is_span_scheme(vocabs["labels"].tokens)
 
     def head_context(self, vocabs):
-        return {"num_labels": len(vocabs["labels"])}
+        # The labels and their scheme let a CRF forbid impossible transitions (I- after O in BIO/IOBES).
+        return {"num_labels": len(vocabs["labels"]), "labels": vocabs["labels"].tokens,
+                "scheme": self.config.data.train_scheme}
 
     def token_features(self, vocabs):
         chars = self.config.data.chars
@@ -167,8 +204,9 @@ class TagTask(TaskRunner):
         labels, unknown, encoded = vocabs["labels"], Counter(), []
         for sentence in examples:
             words, chars = self.encode_words(sentence.tokens, vocabs)
-            tags = [labels.index.get(tag, IGNORE) for tag in sentence.tags]
-            unknown.update(tag for tag in sentence.tags if tag not in labels.index)
+            learnt = self.to_training(sentence.tags)
+            tags = [labels.index.get(tag, IGNORE) for tag in learnt]
+            unknown.update(tag for tag, seen in zip(sentence.tags, learnt) if seen not in labels.index)
             encoded.append(EncodedSentence(words, chars, tags, sentence.tags, tuple(sentence.tokens)))
         if unknown:
             listed = ", ".join(f"{tag} ({n})" for tag, n in unknown.most_common(5))
@@ -229,9 +267,10 @@ class TagTask(TaskRunner):
     def evaluate_report(self, model, encoded, **options) -> dict:
         """evaluate's metrics, plus per-type span scores and the gold tags the model never saw."""
         labels = model.vocabs["labels"].tokens
-        predicted = [[labels[i] for i in row] for row in self.tag_ids(model, encoded)]
-        gold = [list(s.gold) for s in encoded]
-        unknown = Counter(tag for s in encoded for tag in s.gold if tag not in model.vocabs["labels"])
+        predicted = [self.to_data([labels[i] for i in row]) for row in self.tag_ids(model, encoded)]
+        gold = [list(s.gold) for s in encoded]  # scored in the data's own scheme
+        unknown = Counter(tag for s in encoded for tag, learnt in zip(s.gold, self.to_training(s.gold))
+                          if learnt not in model.vocabs["labels"])  # named as the data writes them
         metrics: dict = {"accuracy": token_accuracy(gold, predicted)}
         if is_span_scheme(labels):
             metrics.update(span_scores(gold, predicted))
@@ -254,7 +293,7 @@ class TagTask(TaskRunner):
         labels = model.vocabs["labels"].tokens
         results = []
         for text, tokens, row in zip(inputs, sentences, self.tag_ids(model, encoded)):
-            tags = [labels[i] for i in row]
+            tags = self.to_data([labels[i] for i in row])
             result = {"input": text, "tokens": tokens, "prediction": tags}
             if self.span_tags:
                 result["spans"] = [{"type": kind, "start": first, "end": last + 1,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zoo_core.plugin import DataError, read_text
 
-TEXT_SUFFIXES = {".txt", ".md", ".rst", ".py", ".text", ""}
+TEXT_SUFFIXES = {".txt", ".md", ".rst", ".py", ".text", ""}  # each also as .gz (read_text decompresses)
 STDLIB_CAP_BYTES = 3_000_000
 STDLIB_SKIP = {"test", "tests", "site-packages", "dist-packages", "idlelib", "lib2to3", "__pycache__", "turtledemo"}
 
@@ -20,7 +20,7 @@ def read_corpus(path: str | Path, max_bytes: int) -> list[str]:
     """The documents of a text file, or of every text file under a folder (sorted by path)."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+        files = sorted(p for p in path.rglob("*") if p.is_file() and text_suffix(p) in TEXT_SUFFIXES
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
         if not files:
             raise DataError(f"{path}: no text files (.txt, .md, .py...) in this folder; give a plain-text file or folder")
@@ -33,7 +33,26 @@ def read_corpus(path: str | Path, max_bytes: int) -> list[str]:
         raise DataError(f"{path}: {total / 1e6:.1f} MB of text is above data.max_corpus_mb "
                         f"({max_bytes / 1e6:.0f} MB); raise it with --set data.max_corpus_mb=N, "
                         "or read it as a stream with --stream (docs/scale.md)")
-    return [read_text(p) for p in files]
+    return [universal_newlines(read_text(p), p) for p in files]
+
+
+def text_suffix(path: Path) -> str:
+    """The suffix that says what a file holds: notes.txt.gz is .txt."""
+    return Path(path.name[:-3]).suffix.lower() if path.name.lower().endswith(".gz") else path.suffix.lower()
+
+
+def universal_newlines(text: str, path: Path) -> str:
+    """Lines end in \n whatever the file used: \r\n (Windows) and lone \r (old Mac) become \n, with a note, so
+    a carriage return is never a character the model learns (nor a token that moves the split)."""
+    crlf, cr = text.count("\r\n"), 0
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        cr = text.count("\r")
+        text = text.replace("\r", "\n")
+    if crlf or cr:
+        endings = " and ".join(part for part in (f"{crlf:,} \\r\\n" if crlf else "", f"{cr:,} \\r" if cr else "") if part)
+        print(f"zoo: note: {path}: {endings} line endings read as \\n", file=sys.stderr)
+    return text
 
 
 def stdlib_sources(cap_bytes: int = STDLIB_CAP_BYTES) -> list[Path]:

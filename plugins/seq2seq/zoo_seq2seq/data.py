@@ -9,14 +9,13 @@ two splits (the rule of ../shared/data/README.md for Tatoeba).
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from zoo_core.plugin import BOS, EOS, PAD, UNK, DataError
+from zoo_core.plugin import BOS, EOS, PAD, UNK, DataError, read_text
 
 # The target vocabulary starts with these, so the decoder's start and end ids are fixed.
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
@@ -36,16 +35,11 @@ def warn(message: str) -> None:
 
 
 def read_lines(path: Path) -> list[str]:
+    """The lines of a file (.gz read as it is, a BOM dropped, \\r\\n read as \\n); bytes that are not UTF-8 are
+    an error naming the file and line."""
     if not path.is_file():
         raise DataError(f"{path}: no such file; give a TSV of pairs or two aligned files as SOURCE,TARGET")
-    try:
-        raw = gzip.open(path, "rb").read() if path.name.endswith(".gz") else path.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except (OSError, EOFError) as error:
-        raise DataError(f"{path}: cannot read it ({error}); check that it is not corrupt") from None
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 (byte {error.start}); convert it to UTF-8") from None
-    lines = text.split("\n")
+    lines = read_text(path).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return [line.rstrip("\r") for line in lines]
