@@ -15,7 +15,7 @@ from zoo_core.extension.records import Architecture, Component, Task
 
 __all__ = [
     "Architecture", "Component", "Task", "hookimpl", "__version__",
-    "list_models", "create_model", "train", "load", "get_config",
+    "list_models", "create_model", "train", "load", "get_config", "list_saved",
 ]
 
 
@@ -59,3 +59,12 @@ def load(name_or_path: str, device: str = "cpu"):
     from zoo_core.export.references import load_reference
 
     return load_reference(name_or_path, device=device)
+
+
+def list_saved() -> list[dict]:
+    """The models saved in the store (ZOO_HOME), as `zoo models --json` lists them: ``name``, ``path``,
+    ``architecture``, ``task``, ``metric``, ``value``, ``size``, ``modified``; a file that cannot be read is a row
+    with ``error`` saying why (listing never fails on one file)."""
+    from zoo_core.io.artifacts import checked_rows
+
+    return checked_rows()

@@ -1,12 +1,15 @@
 """The Python API behind `zoo_core.create_model`, `train` and the CLI's `zoo train` / `zoo eval`."""
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-from zoo_core.config.overrides import keyword_overrides, merge_config
+from zoo_core.config.overrides import SECTIONS, check_keywords, keyword_overrides, merge_config
 from zoo_core.config.sections import ModelConfig
+from zoo_core.data.in_memory import is_in_memory, write_in_memory
 from zoo_core.data.vocab import Vocab
 from zoo_core.errors import ConfigError, ZooError
 from zoo_core.extension.registry import get_registry
@@ -27,6 +30,11 @@ def resolve_config(name: str, overrides: Optional[dict] = None, config_file: Opt
     return get_registry().resolve(name, merge_config(config_file or {}, overrides or {}))
 
 
+DATA_KEYWORDS = ("format", "text_field", "label_field", "valid", "test")
+TRAIN_KEYWORDS = ("architecture", "data", "out", "force", "overrides", "config_file", "progress", "init", "resume",
+                  "keep_checkpoints")
+
+
 def create_model(name: str, vocab=None, num_classes: Optional[int] = None, vocabs: Optional[dict] = None, **overrides):
     """An untrained model of architecture ``name``.
 
@@ -34,7 +42,9 @@ def create_model(name: str, vocab=None, num_classes: Optional[int] = None, vocab
     ``num_classes`` (classification) makes labels "0".."N-1". ``vocabs`` gives every vocabulary
     by name for tasks that need more than one.
     """
-    config = resolve_config(name, keyword_overrides(overrides))
+    config = resolve_config(name, keyword_overrides({k: v for k, v in overrides.items() if "__" in k or k in SECTIONS}))
+    check_keywords("create_model", [k for k in overrides if "__" not in k and k not in SECTIONS],
+                   ["name", "vocab", "num_classes", "vocabs"], config)
     vocabs = dict(vocabs or {})
     if vocab is not None:
         vocabs["tokens"] = _as_vocab(vocab)
@@ -85,21 +95,37 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
     checkpoint when the run completes (docs/training.md).
     Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
     """
-    setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in ("encoder", "head", "embedding", "tokenizer", "training", "data")}
+    setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in SECTIONS}
     # Deep merge, keywords last: overrides={"training": {"lr": 0.01}} and training__epochs=3 both apply.
     if init is not None:
         setting_kwargs["training__init"] = init
     config = resolve_config(architecture, merge_config(overrides or {}, keyword_overrides(setting_kwargs)), config_file)
+    check_keywords("train", options, [*DATA_KEYWORDS, *TRAIN_KEYWORDS], config)  # before any work: a typo costs nothing
     target = writable_target(out, force or resume)
     owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
     group, device = distributed.start(config.training.device)  # one process unless torchrun started several
     # Before any data is read: the store is writable, the name fits, and no other run holds it.
     run = TrainingRun(target, config, resume=resume, keep_checkpoints=keep_checkpoints, group=group)
-    with distributed.peer_failures_as_errors(group), run.reserved():
+    with in_memory_files(config.task, data, options) as (data, options), \
+            distributed.peer_failures_as_errors(group), run.reserved():
         model = _train(architecture, config, data, run, group, device, progress, options)
     if owns_group:  # after a failure the group is left alone: tearing it down can abort the process
         distributed.stop()
     return model
+
+
+@contextlib.contextmanager
+def in_memory_files(task: str, data, options: dict):
+    """(data, options) with any Python lists given as data, valid or test written to temporary files the task's
+    reader takes (`data/in_memory.py`); removed when training ends."""
+    given = {"data": data, **{k: options[k] for k in ("valid", "test") if k in options}}
+    if not any(is_in_memory(value) for value in given.values()):
+        yield data, options
+        return
+    with tempfile.TemporaryDirectory(prefix="zoo-in-memory-") as folder:
+        written = {key: write_in_memory(value, task, Path(folder), key) if is_in_memory(value) else value
+                   for key, value in given.items()}
+        yield written.pop("data"), {**options, **written}
 
 
 def _train(architecture, config, data, run, group, device, progress, options):

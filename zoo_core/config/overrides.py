@@ -103,3 +103,23 @@ def keyword_overrides(kwargs: dict) -> dict:
         else:
             nested = merge_config(nested, {key: value})
     return nested
+
+
+SECTIONS = ("tokenizer", "embedding", "encoder", "head", "data", "training")
+
+
+def check_keywords(function: str, given, known, config=None) -> None:
+    """A keyword ``function`` does not take is a TypeError naming it and the closest match: a keyword it takes,
+    or (with ``config``) a setting, written ``section__name``."""
+    import difflib
+
+    known = list(known)
+    settings = [f"{section}__{name}" for section in SECTIONS if config is not None
+                for name in type(getattr(config, section)).model_fields] if config is not None else []
+    for keyword in given:
+        if keyword in known:
+            continue
+        leaf = [setting for setting in settings if setting.split("__", 1)[1] == keyword]
+        close = leaf or difflib.get_close_matches(keyword, known + settings, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (it takes {', '.join(sorted(known))})"
+        raise TypeError(f"{function}() got an unexpected keyword argument {keyword!r}{hint}")

@@ -1,11 +1,13 @@
 """A zoo model: Embedding + Encoder + Head, composed in this one place from one validated config."""
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Iterator
 
 import torch
 from torch import Tensor, nn
 
+from zoo_core.config.overrides import check_keywords
 from zoo_core.config.sections import ModelConfig
 from zoo_core.data.vocab import PAD_ID, Vocab
 from zoo_core.errors import ConfigError, ZooError
@@ -77,17 +79,23 @@ class ZooModel(nn.Module):
 
     # --- what users call; each task decides what it means -------------------------------
 
-    def predict(self, inputs: list[str], **options) -> list:
-        """Predictions for raw texts (labels, tags, translations...), one per input."""
-        return [result["prediction"] for result in self.task.predict(self, list(inputs), **options)]
+    def predict(self, inputs: list[str], batch_size: int | None = None, **options) -> list:
+        """Predictions for a list of raw texts (labels, tags, translations...), one per input. ``batch_size``:
+        texts run together (default 256); other options are the task's `zoo run` options (``run_options``)."""
+        return [result["prediction"] for result in self.run(inputs, batch_size=batch_size, **options)]
 
-    def predict_proba(self, inputs: list[str]) -> list[dict[str, float]]:
+    def predict_proba(self, inputs: list[str], batch_size: int | None = None) -> list[dict[str, float]]:
         """Per-label probabilities for each input (classification)."""
-        return [result["probabilities"] for result in self.task.predict(self, list(inputs))]
+        if self.config.task != "classify":
+            raise ZooError(f"predict_proba is for classifiers; this is a {self.config.task} model: use predict or run")
+        return [result["probabilities"] for result in self.run(inputs, batch_size=batch_size)]
 
-    def run(self, inputs: list[str], **options) -> list[dict]:
-        """The task's full results (the `zoo run --json` records)."""
-        return self.task.predict(self, list(inputs), **options)
+    def run(self, inputs: list[str], batch_size: int | None = None, **options) -> list[dict]:
+        """The task's full results (the `zoo run --json` records). A single string is refused: pass ``[text]``."""
+        texts = _texts(inputs)
+        check_keywords("predict", options, sorted(self.task.run_options | {"batch_size"}))
+        with self._inference(batch_size):
+            return self.task.predict(self, texts, **options)
 
     def generate(self, prompt: str = "", **options) -> Iterator[str]:
         """Text after ``prompt``, one token at a time as it is generated (language models).
@@ -96,7 +104,30 @@ class ZooModel(nn.Module):
         """
         if not self.task.abilities.generation:
             raise ZooError(f"a {self.config.task} model does not generate text; use predict() instead")
-        return (token.text for token in self.task.generate(self, prompt, **options))
+        if not isinstance(prompt, str):
+            raise TypeError(f"generate() takes one prompt string, not {type(prompt).__name__}")
+        check_keywords("generate", options, sorted(self.task.run_options))
+        tokens = self.task.generate(self, prompt, **options)  # bad options raise here, before the first token
+
+        def restoring() -> Iterator[str]:
+            with self._inference(None):
+                yield from (token.text for token in tokens)
+        return restoring()
+
+    @contextlib.contextmanager
+    def _inference(self, batch_size: int | None):
+        """Inference settings for one call, then the caller's back: train/eval mode and the batch size."""
+        if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool)
+                                       or not 1 <= batch_size <= 1_000_000):
+            raise ValueError(f"batch_size={batch_size!r}: give a whole number from 1 to 1000000")
+        was_training, saved = self.training, self.task.inference_batch_size
+        if batch_size is not None:
+            self.task.inference_batch_size = batch_size
+        try:
+            yield
+        finally:
+            self.train(was_training)
+            self.task.inference_batch_size = saved
 
     def evaluate(self, examples) -> dict:
         return self.task.evaluate(self, examples)
@@ -108,3 +139,15 @@ class ZooModel(nn.Module):
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
+
+
+def _texts(inputs) -> list[str]:
+    """The inputs of predict/run as a list of strings; one string is refused rather than read as its characters."""
+    if isinstance(inputs, str):
+        raise TypeError("predict() takes a list of texts, not one string (it would be read as its characters): "
+                        f"pass [{inputs[:30]!r}{'...' if len(inputs) > 30 else ''}]")
+    texts = list(inputs)
+    wrong = next((item for item in texts if not isinstance(item, str)), None)
+    if wrong is not None:
+        raise TypeError(f"predict() takes texts (strings); got a {type(wrong).__name__}")
+    return texts
