@@ -147,6 +147,27 @@ def prepare_model() -> list[str]:
     return texts
 
 
+def batching_ceiling(texts: list[str], threads: int, reps: int = 5) -> tuple[float, float]:
+    """The model alone, in this process: milliseconds for 64 texts one call each, and in one call (medians of
+    interleaved repetitions). Their ratio bounds what any batching server can gain over one at a time."""
+    import torch
+
+    import zoo_core
+
+    torch.set_num_threads(threads)
+    model, batch = zoo_core.load(MODEL), texts[:64]
+    alone, together = [], []
+    for _ in range(reps):
+        started = time.perf_counter()
+        for text in batch:
+            model.run([text])
+        alone.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        model.run(batch)
+        together.append((time.perf_counter() - started) * 1000)
+    return statistics.median(alone), statistics.median(together)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
@@ -165,6 +186,9 @@ def main() -> None:
     lengths = sorted(len(t.split()) for t in texts)
     print(f"texts: {len(texts)}, words p50 {lengths[len(lengths) // 2]}, max {lengths[-1]}; "
           f"torch threads per server: {args.threads}", file=sys.stderr)
+    alone, together = batching_ceiling(texts, args.threads)
+    ceiling = f"model alone: 64 inputs one call each {alone:.1f} ms, in one call {together:.1f} ms ({alone / together:.2f}x)"
+    print(ceiling, file=sys.stderr)
     zoo_port, base_port = free_port(), free_port()
     servers = {
         "zoo serve": (zoo_port, subprocess.Popen(
@@ -203,7 +227,7 @@ def main() -> None:
         ratios = [z["rps"] / b["rps"] for z, b in zip(results["zoo serve", level], results["hand-written", level])]
         print(f"\nzoo serve / hand-written req/s at {level} clients: {statistics.median(ratios):.2f}x "
               f"(median of {len(ratios)} interleaved repetitions)", end="")
-    print()
+    print(f"\n{ceiling}: the most batching can gain on this model and CPU")
 
 
 if __name__ == "__main__":
