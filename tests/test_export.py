@@ -103,6 +103,9 @@ def test_classifier_logits_labels_and_cli_output_match_torch(models, store):
         expected = torch_model({"tokens": tokens, "lengths": lengths})[0]
     assert max_difference(onnx_model({"tokens": tokens, "lengths": lengths})[0], expected) <= 1e-5
     assert onnx_model.predict(TEXTS) == torch_model.predict(TEXTS)
+    assert onnx_model.predict(TEXTS, batch_size=1) == torch_model.predict(TEXTS)  # ZooModel's own checks and options
+    with pytest.raises(TypeError):
+        onnx_model.predict(TEXTS, colour="red")
     for got, want in zip(onnx_model.predict_proba(TEXTS), torch_model.predict_proba(TEXTS)):
         assert got.keys() == want.keys() and all(abs(got[k] - want[k]) <= 1e-5 for k in got)
     assert cli("run", str(store / "classifier.onnx"), *TEXTS) == cli("run", "classifier", *TEXTS)

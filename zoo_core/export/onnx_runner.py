@@ -164,6 +164,7 @@ class OnnxModel:
     """A model on ONNX Runtime with the ZooModel interface its task calls (see the module docstring)."""
 
     device = torch.device("cpu")
+    training = False  # never trains; ZooModel's methods below read and restore it
 
     def __init__(self, path: Path, session: GraphSession, metadata: dict, config, vocabs: dict, graphs: dict,
                  summary: dict):
@@ -175,7 +176,8 @@ class OnnxModel:
         self.encoder = NotInFile("encoder", path)
         self.embedding = NotInFile("embedding", path)
 
-    # what ZooModel offers users, the same code
+    # what ZooModel offers users, the same code (with its keyword checks and per-call settings)
+    _inference = ZooModel._inference
     predict = ZooModel.predict
     predict_proba = ZooModel.predict_proba
     run = ZooModel.run
