@@ -64,6 +64,7 @@ class GraphSession:
         if len(graphs) > 1:
             self.sessions = {name: self._session(model) for name, model in split_graphs(path, graphs).items()}
         self.whole = whole
+        self._accepted: dict[str, set] = {}
 
     def _session(self, source):
         import onnxruntime
@@ -79,7 +80,9 @@ class GraphSession:
 
     def run(self, graph: str, inputs: dict[str, Tensor], outputs: list[str]) -> list[Tensor]:
         session = self.sessions.get(graph, self.whole)
-        accepted = {i.name for i in session.get_inputs()}
+        accepted = self._accepted.get(graph)
+        if accepted is None:  # the inputs this graph's session reads (the exporter drops unread ones)
+            accepted = self._accepted[graph] = {i.name for i in session.get_inputs()}
         feeds = {f"{graph}.{name}": np.ascontiguousarray(tensor.detach().cpu().numpy())
                  for name, tensor in inputs.items() if f"{graph}.{name}" in accepted}
         return [torch.from_numpy(array) for array in session.run([f"{graph}.{o}" for o in outputs], feeds)]
