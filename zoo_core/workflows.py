@@ -19,6 +19,7 @@ from zoo_core.modeling.loading import load_model
 from zoo_core.modeling.model import ZooModel
 from zoo_core.tasks.base import DataOptions
 from zoo_core.training import distributed
+from zoo_core.training.guards import check_memory
 from zoo_core.training.loop import seed_everything
 from zoo_core.training.session import TrainingRun, announce_stop
 from zoo_core.training.transfer import initialize_from, load_pretrained_vectors
@@ -139,6 +140,7 @@ def _train(architecture, config, data, run, group, device, progress, options):
     vocabs = task.build_vocabs(splits.train)
     train_set, valid_set = task.encode(splits.train, vocabs), task.encode(splits.valid, vocabs)
     test_set = task.encode(splits.test, vocabs) if splits.test else []
+    check_memory(lambda: ZooModel(config, vocabs, registry, task=task), config, device)  # before allocating
     seed_everything(config.training.seed)
     model = ZooModel(config, vocabs, registry, task=task).to(device)
     transfer = None

@@ -32,6 +32,8 @@ from zoo_core.errors import ZooError
 @click.option("--nnodes", type=click.IntRange(1, 1024), default=1, show_default=True,
               help="Machines taking part; each runs the same command.")
 @click.option("--rdzv-endpoint", metavar="HOST:PORT", help="Where the machines meet (several machines).")
+@click.option("--oversubscribe", is_flag=True, help="Allow more --nproc-per-node processes than CPU cores "
+              "on a machine without GPUs.")
 @click.option("--rdzv-id", default="zoo", show_default=True, help="Run id shared by the machines of one job.")
 @click.option("--resume", is_flag=True, help="Continue the run saved under --out from its last checkpoint "
               "(the same command plus --resume; docs/training.md).")
@@ -42,7 +44,7 @@ from zoo_core.errors import ZooError
 @click.option("--plot", is_flag=True, help="Draw the learning curves to <model>.curves.png beside the model (needs matplotlib).")
 def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
           device, epochs, seed, precision, accumulate, stream, init, freeze, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id,
-          resume, keep_checkpoints, threads, quiet, plot):
+          oversubscribe, resume, keep_checkpoints, threads, quiet, plot):
     """Train ARCHITECTURE on --data and save it as --out (docs/scale.md: several processes or machines)."""
     from zoo_core.config.overrides import parse_set_options, read_config_file, set_path
     from zoo_core.experiments.plots import check_plotting
@@ -67,7 +69,9 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
     if not nproc_per_node and (nnodes > 1 or rdzv_endpoint):
         raise ZooError("--nnodes/--rdzv-endpoint launch processes; add --nproc-per-node N (processes per machine)")
     if nproc_per_node and "TORCHELASTIC_RUN_ID" not in os.environ:
-        from zoo_core.training.distributed import launch
+        from zoo_core.training.distributed import check_process_count, launch
+
+        check_process_count(nproc_per_node, oversubscribe)
         from zoo_core.workflows import resolve_config, writable_target
 
         # A bad config or an existing model is one line here, not one per process.

@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class StrictConfig(BaseModel):
-    """Base of every config: unknown keys are errors, values are re-checked on assignment."""
+    """Base of every config: unknown keys are errors, values are re-checked on assignment, and types are strict
+    (true is not an int, "8" is not a number; an int is still a float)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
 def ComponentField(kind: str, default: Any, description: str = ""):  # noqa: N802 - reads like Field

@@ -23,7 +23,7 @@ import torch.distributed as dist
 from zoo_core.errors import ConfigError, ZooError
 from zoo_core.training.devices import select_device
 
-LAUNCH_OPTIONS = ("nproc_per_node", "nnodes", "rdzv_endpoint", "rdzv_id")  # `zoo train` flags the launcher consumes
+LAUNCH_OPTIONS = ("nproc_per_node", "nnodes", "rdzv_endpoint", "rdzv_id", "oversubscribe")  # `zoo train` flags the launcher consumes
 
 
 class PeerFailedError(ZooError):
@@ -144,6 +144,14 @@ class SyncedModel:
 
     def __getattr__(self, name):
         return getattr(self.ddp.module, name)
+
+
+def check_process_count(nproc_per_node: int, oversubscribe: bool = False) -> None:
+    """More CPU processes than cores only slows a run down (and each holds a copy of the model and data)."""
+    cores = os.cpu_count() or 1
+    if nproc_per_node > cores and not torch.cuda.is_available() and not oversubscribe:
+        raise ConfigError(f"--nproc-per-node {nproc_per_node}: this machine has {cores} CPU cores and no GPU; use at "
+                          f"most {cores} (or add --oversubscribe to start them anyway)")
 
 
 def launch(command_args: list[str], nproc_per_node: int, nnodes: int = 1, rdzv_endpoint: Optional[str] = None,

@@ -22,6 +22,11 @@ from zoo_core.training.distributed import ProcessGroup
 from zoo_core.training.loop import fit
 from zoo_core.training.signals import StopSignals
 
+
+class TrainingDivergedError(ZooError):
+    """The loss became nan or inf before any epoch ended with finite weights."""
+
+
 #: Settings a resumed run may change: how long it goes on, not what it trains.
 RESUMABLE_CHANGES = {"epochs", "max_minutes", "checkpoint_minutes", "patience", "device"}
 
@@ -58,8 +63,18 @@ class TrainingRun:
     def fit(self, model, train, valid, *, progress: bool = True, tracker=None) -> dict:
         resumed = self._load_resume(model) if self.resume else None
         run_info = {"run_id": self.run_id, "config": self.config.to_dict(), "vocabs": vocab_digests(model.vocabs)}
-        return fit(model, train, valid, progress=progress, group=self.group, checkpoint=self.checkpoint,
-                   resume=resumed, stop=self.stop, run_info=run_info, tracker=tracker)
+        summary = fit(model, train, valid, progress=progress, group=self.group, checkpoint=self.checkpoint,
+                      resume=resumed, stop=self.stop, run_info=run_info, tracker=tracker)
+        if summary["stopped"] == "non-finite loss":
+            if self.checkpoint is not None and self.group.is_main:
+                self.checkpoint.unlink(missing_ok=True)  # resuming would only diverge again
+            if not summary["best_epoch"]:
+                raise TrainingDivergedError(f"{summary['stop_detail']}; no epoch ended with finite weights, so "
+                                            "nothing was saved")
+            if self.group.is_main:
+                print(f"{summary['stop_detail']}; keeping the best weights (epoch {summary['best_epoch']})",
+                      file=sys.stderr)
+        return summary
 
     def _load_resume(self, model) -> dict:
         state = load_checkpoint(self.checkpoint)

@@ -24,8 +24,12 @@ def sample(weights: Tensor, generator: Optional[torch.Generator]) -> Tensor:
     return index.squeeze(-1).clamp_(max=weights.size(-1) - 1)
 
 
+#: Temperatures below this are greedy: dividing by a tinier one overflows the logits to inf (softmax: nan).
+GREEDY_BELOW = 1e-4
+
+
 class TemperatureSampler(Sampler):
-    """Sample from softmax(logits / temperature); temperature 0 is greedy."""
+    """Sample from softmax(logits / temperature); a temperature below GREEDY_BELOW (0 included) is greedy."""
 
     def filter(self, logits: Tensor) -> Tensor:
         """Logits to sample from, with the tokens this sampler excludes set to -inf."""
@@ -36,7 +40,7 @@ class TemperatureSampler(Sampler):
         temperature = self.config.temperature
 
         def choose(logits: Tensor, log_probs: Tensor) -> Tensor:
-            if temperature == 0:
+            if temperature < GREEDY_BELOW:
                 return log_probs.argmax(dim=-1)
             return sample(torch.softmax(self.filter(logits.float() / temperature), dim=-1), generator)
 
