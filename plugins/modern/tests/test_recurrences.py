@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from zoo_core.plugin import ConfigError
 from zoo_core.testing import registry
 from zoo_modern import mlstm, rwkv
 from zoo_modern.indrnn import IndependentReLURecurrence
@@ -138,3 +139,21 @@ def test_padding_keeps_each_sequences_own_state(name):
     continued = encode(encoder, more, None, state).states[1]
     whole = encode(encoder, torch.cat([inputs[1:, :4], more[1:]], dim=1)).states[0, 4:]
     assert (continued - whole).abs().max() < 1e-5
+
+
+def test_heads_that_do_not_divide_the_size_are_one_clear_error():
+    with pytest.raises(ConfigError, match="hidden_size 10 is not a multiple of heads 4"):
+        registry().validate_component("encoder", {"type": "mlstm", "hidden_size": 10, "heads": 4}, "encoder")
+
+
+def test_mlstm_stays_finite_when_the_gates_have_decayed_everything():
+    """Very small input and forget gates once drove the stabiliser below -88 and exp(-m) to infinity (NaN)."""
+    batch, heads, time, size = 1, 2, 40, 3
+    q, k, v = (torch.randn(batch, heads, time, size, requires_grad=True) for _ in range(3))
+    log_write = torch.full((batch, heads, time), -100.0, requires_grad=True)
+    log_forget = torch.full((batch, heads, time), -5.0, requires_grad=True)
+    start = (torch.zeros(batch, heads, size, size), torch.zeros(batch, heads, size), torch.zeros(batch, heads))
+    for form in (mlstm.parallel, mlstm.recurrent):
+        h, _ = form(q, k, v, log_write, log_forget, start)
+        h.sum().backward()
+        assert torch.isfinite(h).all() and all(torch.isfinite(t.grad).all() for t in (q, k, v, log_write, log_forget))

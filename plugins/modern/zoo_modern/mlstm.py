@@ -15,6 +15,9 @@ from torch.nn import functional as F
 from zoo_modern.base import StackedEncoder, masked
 
 BLOCKED = -1e9  # the input gate's log at padded steps: nothing is written
+# FLOOR: the stabiliser m is floored at 0. h = (C q e^-m) / max(|n q| e^-m, e^-m) is the same for any m at or
+# above the largest log-weight, and with m >= 0 the normaliser e^-m cannot overflow (it did, as a NaN in
+# training, when the forget gates had decayed everything: m below -88).
 
 
 class MLSTMLayer(nn.Module):
@@ -58,7 +61,7 @@ def parallel(q, k, v, log_write, log_forget, state):
     log_weights = (cumulative.unsqueeze(-1) - cumulative.unsqueeze(-2) + log_write.unsqueeze(-2))
     log_weights = log_weights.masked_fill(~causal, float("-inf"))  # [t, s] = F_t - F_s + i~_s, s <= t
     log_carried = cumulative + stabiliser.unsqueeze(-1)  # what the state before the chunk weighs at t
-    top = torch.maximum(log_weights.amax(dim=-1), log_carried)  # m_t
+    top = torch.maximum(log_weights.amax(dim=-1), log_carried).clamp_min(0.0)  # m_t, floored: see FLOOR
     weights = torch.exp(log_weights - top.unsqueeze(-1))
     carried = torch.exp(log_carried - top)
     scores = (q @ k.transpose(-1, -2)) * weights
@@ -79,7 +82,7 @@ def recurrent(q, k, v, log_write, log_forget, state):
     memory, normaliser, stabiliser = state
     outputs = []
     for t in range(q.size(2)):
-        top = torch.maximum(log_forget[..., t] + stabiliser, log_write[..., t])
+        top = torch.maximum(log_forget[..., t] + stabiliser, log_write[..., t]).clamp_min(0.0)  # see FLOOR
         write = torch.exp(log_write[..., t] - top).unsqueeze(-1)
         keep = torch.exp(log_forget[..., t] + stabiliser - top).unsqueeze(-1)
         key, value, query = k[:, :, t], v[:, :, t], q[:, :, t]
