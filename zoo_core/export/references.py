@@ -1,8 +1,8 @@
 """Every kind of model reference resolved in one place (`zoo run`, ``zoo_core.load``, `zoo export`):
 a store name, a .safetensors path, an .onnx file, an exported folder, or ``hf://OWNER/NAME[@REVISION]``.
 
-A bare name is a store name; when the store has no such model and a folder of that name exists here, it is
-that folder (``./NAME`` always is)."""
+A bare name is a store name; when the store has no such model and a folder of that name holding a
+model.safetensors exists here, it is that folder (``./NAME`` always is a folder)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,9 +38,9 @@ def folder_of(reference: str) -> Path | None:
         return path
     try:
         stored = model_path(reference).exists()
-    except ZooError:  # not a valid store name: only the folder can be meant
-        stored = False
-    return None if stored else path
+    except ZooError:  # not a valid store name ("..", ".x"): the store's own error says so
+        return None
+    return None if stored or not (path / MODEL_FILE).is_file() else path
 
 
 def source_file(reference: str) -> Path:
