@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import sys
 import threading
 
 import pytest
@@ -148,9 +150,11 @@ def test_health_counts_batches(client):
 def test_page_and_openapi_schema(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert '<script src="/page.js">' in page.text and "http" not in page.text.split("<body>")[0].replace("http-equiv", "")
+    assert '<script src="/page.js">' in page.text and '<link rel="stylesheet" href="/page.css">' in page.text
     assert client.get("/page.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/page.css").status_code == 200
+    for path in ("/", "/page.js", "/page.css"):  # works offline: nothing is fetched from elsewhere
+        assert not re.search(r"(https?:)?//[a-z]", client.get(path).text.replace("// ", "")), path
     schema = client.get("/openapi.json").json()
     assert {"/v1/models", "/v1/models/{name}/predict", "/v1/models/{name}/generate", "/health"} <= set(schema["paths"])
     assert "PredictRequest" in schema["components"]["schemas"]
@@ -309,3 +313,11 @@ def test_serve_command_stops_in_one_line_when_a_model_does_not_load(zoo_home):
 def test_serve_command_refuses_two_models_under_one_name(zoo_home):
     result = CliRunner().invoke(main, ["serve", "clf", str(zoo_home / "models" / "clf.safetensors")])
     assert result.exit_code == 1 and "two models would be served as 'clf'" in result.output
+
+
+def test_serve_command_without_the_serve_extra_says_what_to_install(zoo_home, monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    result = CliRunner().invoke(main, ["serve", "clf"])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("zoo: error: zoo serve needs the serve extra (uvicorn is missing): "
+                                     "pip install 'zoo-core[serve]'")
