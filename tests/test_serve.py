@@ -168,6 +168,7 @@ BAD_REQUESTS = [
     ("missing field", "clf", "predict", {"texts": ["a"]}, 422, "inputs: Field required"),
     ("unknown field", "clf", "predict", {"inputs": ["a"], "temprature": 1}, 422, "temprature: not a field"),
     ("wrong type", "clf", "predict", {"inputs": "a film"}, 422, "inputs: Input should be a valid list"),
+    ("not a string", "clf", "predict", {"inputs": ["a", 3]}, 422, "inputs[1]: Input should be a valid string (got 3)"),
     ("no inputs", "clf", "predict", {"inputs": []}, 422, "at least one input"),
     ("empty input", "clf", "predict", {"inputs": ["fine", "  "]}, 422, "inputs[1]: the input is empty"),
     ("input too long", "clf", "predict", {"inputs": ["a" * 201]}, 413, "inputs[0]: 201 characters"),

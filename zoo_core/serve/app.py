@@ -263,7 +263,8 @@ def describe_validation(errors) -> tuple[int, str]:
     if first.get("type") == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "")
         return 400, f"the request body is not valid JSON ({reason}); send an object such as {{\"inputs\": [\"text\"]}}"
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "body"
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                    for part in first.get("loc", ()) if part != "body").lstrip(".") or "body"
     message = first.get("msg", "invalid")
     if first.get("type") == "extra_forbidden":
         message = "not a field of this request (docs/serve.md lists them)"
