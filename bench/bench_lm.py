@@ -1,6 +1,7 @@
 """Character LM speed, in one run: training tokens/s of the zoo against a hand-written full-chunk
-loop and a one-token-at-a-time loop; generation tokens/s with the state carried against
-re-running the prefix every step.
+loop and a one-token-at-a-time loop; generation tokens/s (model.generate and `zoo run`'s streaming path)
+against the fastest hand-written carry-the-state loop (oneDNN off for single steps, torch's threads or one)
+and against re-running the prefix every step.
 
     flock /tmp/zoo-heavy.lock .venv/bin/python bench/bench_lm.py --reps 5
 
@@ -100,15 +101,62 @@ def rerun_prefix(model, prompt_ids: list[int], max_tokens: int, generator) -> in
     return max_tokens
 
 
+@torch.inference_mode()
+def hand_written_loop(model, prompt_ids: list[int], max_tokens: int, generator, threads: int) -> int:
+    """The fastest hand-written generator found here: the prompt in one call, then one nn.LSTM call a token
+    with the state carried, oneDNN off for those single steps (its per-call cost dominates them), softmax and
+    torch.multinomial; ``threads`` torch threads."""
+    lstm, embedding, output = model.encoder.forward_rnn, model.embedding, model.head.output
+    saved = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        _, state = lstm(embedding(torch.tensor([prompt_ids[:-1]])))
+        token = torch.tensor([[prompt_ids[-1]]])
+        with torch.backends.mkldnn.flags(enabled=False):
+            for _ in range(max_tokens):
+                out, state = lstm(embedding(token), state)
+                token = torch.multinomial(output(out[:, -1]).softmax(-1), 1, generator=generator)
+    finally:
+        torch.set_num_threads(saved)
+    return max_tokens
+
+
+def zoo_run_stream(model, prompt: str, max_tokens: int, seed: int) -> int:
+    """`zoo run MODEL PROMPT`'s own streaming path (each token written and flushed), to /dev/null."""
+    import contextlib
+
+    from zoo_core.cli.running import stream_generations
+
+    with open("/dev/null", "w") as sink, contextlib.redirect_stdout(sink):
+        stream_generations(model, [prompt], {"max_tokens": max_tokens, "seed": seed})
+    return max_tokens
+
+
 def bench_generation(reps: int, tokens: int, naive_reps: int) -> dict[str, list[float]]:
     torch.manual_seed(0)
     model = zoo.create_model("char-lstm-lm", vocab=vocab65()).eval()  # untrained: speed does not depend on weights
-    rates: dict[str, list[float]] = {"zoo, state carried": [], "re-run prefix": []}
+    prompt = [model.vocabs["tokens"].id("<s>"), *model.vocabs["tokens"].encode(list("ROMEO:"))]
+    threads = torch.get_num_threads()
+    counts = sorted({threads, 1}, reverse=True)
+
+    def label(used: int) -> str:
+        return f"hand-written loop, oneDNN off, {used} thread{'s' if used > 1 else ''}"
+
+    rates: dict[str, list[float]] = {"zoo, state carried": [], "zoo run (CLI streaming path)": [],
+                                     **{label(used): [] for used in counts}, "re-run prefix": []}
     list(model.generate("ROMEO:", max_tokens=20, seed=0))  # warm-up
+    hand_written_loop(model, prompt, 20, torch.Generator().manual_seed(0), 1)
     for rep in range(reps):
         start = time.perf_counter()
         count = sum(1 for _ in model.generate("ROMEO:", max_tokens=tokens, seed=rep))
         rates["zoo, state carried"].append(count / (time.perf_counter() - start))
+        start = time.perf_counter()
+        count = zoo_run_stream(model, "ROMEO:", tokens, rep)
+        rates["zoo run (CLI streaming path)"].append(count / (time.perf_counter() - start))
+        for used in counts:
+            start = time.perf_counter()
+            count = hand_written_loop(model, prompt, tokens, torch.Generator().manual_seed(rep), used)
+            rates[label(used)].append(count / (time.perf_counter() - start))
         if rep < naive_reps:
             start = time.perf_counter()
             count = rerun_prefix(model, [2, 10, 11], tokens, torch.Generator().manual_seed(rep))
@@ -141,7 +189,10 @@ def main() -> None:
     generation = bench_generation(args.reps, args.tokens, naive_reps=min(2, args.reps))
     gen_median = {name: statistics.median(values) for name, values in generation.items()}
     print(table(f"Generation, batch 1, hidden 512, {args.tokens} tokens, untrained weights", generation, "tokens/s"))
-    print(f"\ncarried / re-run prefix = **{gen_median['zoo, state carried'] / gen_median['re-run prefix']:.1f}x**")
+    hand = max(value for name, value in gen_median.items() if name.startswith("hand-written"))
+    print(f"\ncarried / re-run prefix = **{gen_median['zoo, state carried'] / gen_median['re-run prefix']:.1f}x**; "
+          f"zoo / fastest hand-written loop = **{gen_median['zoo, state carried'] / hand:.2f}x**; "
+          f"zoo run / fastest hand-written loop = **{gen_median['zoo run (CLI streaming path)'] / hand:.2f}x**")
 
 
 if __name__ == "__main__":
