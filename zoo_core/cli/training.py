@@ -40,11 +40,13 @@ from zoo_core.errors import ZooError
 @click.option("--keep-checkpoints", is_flag=True, help="Keep the checkpoint beside the model when the run completes.")
 @click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (one is often fastest on a "
               "loaded machine).")
+@click.option("--log", "log", type=click.Choice(["tensorboard", "mlflow"]), help="Also log metrics, learning rate "
+              "and throughput to TensorBoard (runs/) or MLflow (mlruns/) in this folder (extra 'tracking').")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--plot", is_flag=True, help="Draw the learning curves to <model>.curves.png beside the model (needs matplotlib).")
 def train(architecture, data, data_format, text_field, label_field, out, force, valid, test, settings, config_path,
           device, epochs, seed, precision, accumulate, stream, init, freeze, nproc_per_node, nnodes, rdzv_endpoint, rdzv_id,
-          oversubscribe, resume, keep_checkpoints, threads, quiet, plot):
+          oversubscribe, resume, keep_checkpoints, threads, log, quiet, plot):
     """Train ARCHITECTURE on --data and save it as --out (docs/scale.md: several processes or machines)."""
     from zoo_core.config.overrides import parse_set_options, read_config_file, set_path
     from zoo_core.experiments.plots import check_plotting
@@ -85,7 +87,8 @@ def train(architecture, data, data_format, text_field, label_field, out, force, 
         torch.set_num_threads(threads)
     model = train_model(architecture, data, out=out, force=force, overrides=overrides, config_file=file_config,
                         progress=not quiet, format=data_format, text_field=text_field, label_field=label_field,
-                        valid=valid, test=test, resume=resume, keep_checkpoints=keep_checkpoints)
+                        valid=valid, test=test, resume=resume, keep_checkpoints=keep_checkpoints,
+                        log=log)
     from zoo_core.training.distributed import from_environment
 
     if not from_environment().is_main:

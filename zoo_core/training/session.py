@@ -16,11 +16,12 @@ from typing import Optional
 
 from zoo_core.errors import ConfigError, ZooError
 from zoo_core.io.reservations import Reservation
-from zoo_core.io.store import atomic_target, metrics_path
+from zoo_core.io.store import SUFFIX, atomic_target, metrics_path
 from zoo_core.training.checkpoints import checkpoint_path, load_checkpoint
 from zoo_core.training.distributed import ProcessGroup
 from zoo_core.training.loop import fit
 from zoo_core.training.signals import StopSignals
+from zoo_core.training.tracking import open_tracker
 
 
 class TrainingDivergedError(ZooError):
@@ -33,8 +34,8 @@ RESUMABLE_CHANGES = {"epochs", "max_minutes", "checkpoint_minutes", "patience", 
 
 class TrainingRun:
     def __init__(self, target: Optional[Path], config, *, resume: bool = False, keep_checkpoints: bool = False,
-                 group: Optional[ProcessGroup] = None):
-        self.target, self.config, self.resume, self.keep = target, config, resume, keep_checkpoints
+                 group: Optional[ProcessGroup] = None, log: Optional[str] = None):
+        self.target, self.config, self.resume, self.keep, self.log = target, config, resume, keep_checkpoints, log
         self.group = group or ProcessGroup()
         self.run_id = uuid.uuid4().hex[:12]
         self.checkpoint = checkpoint_path(target) if target else None
@@ -60,11 +61,17 @@ class TrainingRun:
             self.stop = stop
             yield stop
 
-    def fit(self, model, train, valid, *, progress: bool = True, tracker=None) -> dict:
+    def fit(self, model, train, valid, *, progress: bool = True) -> dict:
         resumed = self._load_resume(model) if self.resume else None
         run_info = {"run_id": self.run_id, "config": self.config.to_dict(), "vocabs": vocab_digests(model.vocabs)}
-        summary = fit(model, train, valid, progress=progress, group=self.group, checkpoint=self.checkpoint,
-                      resume=resumed, stop=self.stop, run_info=run_info, tracker=tracker)
+        name = f"{self.target.name.removesuffix(SUFFIX) if self.target else self.config.architecture}-{self.run_id}"
+        tracker = open_tracker(self.log, name, run_info["config"]) if self.group.is_main else None
+        try:
+            summary = fit(model, train, valid, progress=progress, group=self.group, checkpoint=self.checkpoint,
+                          resume=resumed, stop=self.stop, run_info=run_info, tracker=tracker)
+        finally:
+            if tracker is not None:
+                tracker.close()
         if summary["stopped"] == "non-finite loss":
             if self.checkpoint is not None and self.group.is_main:
                 self.checkpoint.unlink(missing_ok=True)  # resuming would only diverge again
