@@ -157,3 +157,23 @@ def test_mlstm_stays_finite_when_the_gates_have_decayed_everything():
         h, _ = form(q, k, v, log_write, log_forget, start)
         h.sum().backward()
         assert torch.isfinite(h).all() and all(torch.isfinite(t.grad).all() for t in (q, k, v, log_write, log_forget))
+
+
+def test_indrnn_state_stays_bounded_over_a_long_stream():
+    """With |u| < 1 the ReLU state carried chunk to chunk cannot grow without bound (at |u| = 1 it did, and a
+    char LM diverged): after 40 chunks it stays under max input / (1 - limit)."""
+    from zoo_modern.indrnn import RECURRENT_LIMIT
+
+    encoder = build("indrnn")
+    layer = encoder.layers[0]
+    with torch.no_grad():
+        layer.recurrent.fill_(5.0)  # training may push u past the limit; the clip holds it
+        layer.projection.bias.fill_(1.0)  # positive inputs: the case that accumulates
+    state, largest, largest_input = None, 0.0, 0.0
+    for _ in range(40):
+        inputs = torch.randn(2, 16, 5)
+        state = encode(encoder, inputs, None, state).state
+        largest = max(largest, float(state[0].max()))
+        with torch.no_grad():
+            largest_input = max(largest_input, float(torch.relu(layer.projection(inputs)).max()))
+    assert 0 < largest <= largest_input / (1 - RECURRENT_LIMIT) * 1.001  # h <= sum_k u^k max input

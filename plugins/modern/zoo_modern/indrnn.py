@@ -1,5 +1,7 @@
 """IndRNN (Li et al. 2018): h_t = relu(W x_t + u * h_{t-1} + b), each unit its own scalar recurrent weight u
-(|u| <= 1 here, clipped). Each layer's output is layer-normalised over its units (the paper puts batch
+(|u| <= 0.99 here, clipped: at |u| = 1 a ReLU state fed positive inputs grows without bound over a
+stream, and the char LM carrying it from chunk to chunk diverged, validation loss 15 nats/char; below 1 it
+stays under max input / (1 - |u|)). Each layer's output is layer-normalised over its units (the paper puts batch
 normalisation between layers; a batch norm would mix padded positions into the statistics): without it a
 char LM diverged in its first steps (loss 4.2 to 28 in 8 steps at lr 2e-3). The product runs over the whole sequence;
 the loop is two fused element-wise ops a step, with a hand-written backward (one op a step)."""
@@ -10,6 +12,8 @@ from torch import nn
 
 from zoo_modern.base import StackedEncoder, gather_last
 from zoo_modern.scan import reverse_recurrence
+
+RECURRENT_LIMIT = 0.99
 
 
 class IndependentReLURecurrence(torch.autograd.Function):
@@ -41,14 +45,14 @@ class IndRNNLayer(nn.Module):
     def __init__(self, input_dim: int, hidden_size: int):
         super().__init__()
         self.projection = nn.Linear(input_dim, hidden_size)
-        self.recurrent = nn.Parameter(torch.empty(hidden_size).uniform_(0.0, 1.0))
+        self.recurrent = nn.Parameter(torch.empty(hidden_size).uniform_(0.0, RECURRENT_LIMIT))
         self.norm = nn.LayerNorm(hidden_size)
         self.out_dim = hidden_size
 
     def forward(self, x, mask, lengths, state):
         pre = self.projection(x).transpose(0, 1)
         h0 = state if state is not None else pre.new_zeros(pre.shape[1:])
-        states = IndependentReLURecurrence.apply(pre, self.recurrent.clamp(-1.0, 1.0), h0).transpose(0, 1)
+        states = IndependentReLURecurrence.apply(pre, self.recurrent.clamp(-RECURRENT_LIMIT, RECURRENT_LIMIT), h0).transpose(0, 1)
         return self.norm(states), gather_last(states, lengths)  # causal: padding after a sequence never reaches it
 
 
