@@ -2,6 +2,8 @@
 then generation tokens/s of each char LM preset against char-lstm-lm.
 
     flock /tmp/zoo-heavy.lock .venv/bin/python bench/bench_recurrences.py --json results/modern/speed.json
+    .venv/bin/python bench/bench_recurrences.py --quality-table results/modern/lm/results.json \
+        results/modern/lm-indrnn-clipped/results.json
 
 Training: one layer, input and hidden 256, batch 32, T = 128, 512, 2048; one step is a forward and a
 backward pass of a loss on every state (what training costs); tokens/s = batch x T / time. Cases run
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -67,12 +70,16 @@ def step_seconds(run, inputs, lengths, weights) -> float:
     return time.perf_counter() - start
 
 
-def bench_training(lengths_to_run, reps: dict, only=None) -> dict:
-    runs, built = cases()
+def bench_training(lengths_to_run, reps: dict, only=None, long_only=None, done=None) -> dict:
+    """Per T: each case's tokens/s and ratios; ``done(results)`` after each T (the JSON is written then)."""
+    all_runs, built = cases()
     if only:
-        runs = {name: run for name, run in runs.items() if name in only or name in ("nn.GRU", "nn.LSTM")}
+        all_runs = {name: run for name, run in all_runs.items() if name in only or name in ("nn.GRU", "nn.LSTM")}
     results = {}
     for time_steps in lengths_to_run:
+        runs = all_runs
+        if long_only and time_steps >= 2048:
+            runs = {name: run for name, run in all_runs.items() if name in long_only or name in ("nn.GRU", "nn.LSTM")}
         generator = torch.Generator().manual_seed(time_steps)
         inputs = torch.randn(BATCH, time_steps, HIDDEN, generator=generator).requires_grad_()
         weights = torch.randn(BATCH, time_steps, HIDDEN, generator=generator)
@@ -86,7 +93,8 @@ def bench_training(lengths_to_run, reps: dict, only=None) -> dict:
                 for module in built.values():
                     module.zero_grad(set_to_none=True)
                 seconds[name].append(step_seconds(run, inputs, lengths, weights))
-            print(f"  T={time_steps} rep {rep + 1}/{reps[time_steps]} done", file=sys.stderr, flush=True)
+                print(f"  T={time_steps} rep {rep + 1}/{reps[time_steps]} {name}: {seconds[name][-1]:.2f} s",
+                      file=sys.stderr, flush=True)
         tokens = BATCH * time_steps
         results[time_steps] = {
             name: {"tokens_per_s": tokens / statistics.median(times),
@@ -95,13 +103,16 @@ def bench_training(lengths_to_run, reps: dict, only=None) -> dict:
                    "vs_lstm": statistics.median(g / t for g, t in zip(seconds["nn.LSTM"], times))}
             for name, times in seconds.items()}
         with torch.no_grad():
-            sequential = built["mingru [sequential]"](inputs, lengths).states if "mingru [sequential]" in built else None
+            paths = all(f"mingru [{mode}]" in runs for mode in ("sequential", "chunked", "scan"))
+            sequential = built["mingru [sequential]"](inputs, lengths).states if paths else None
             if sequential is not None:
                 built["mingru [scan]"].load_state_dict(built["mingru [sequential]"].state_dict())
                 built["mingru [chunked]"].load_state_dict(built["mingru [sequential]"].state_dict())
                 results[time_steps]["_scan_error"] = {
                     mode: float((built[f"mingru [{mode}]"](inputs, lengths).states - sequential).abs().max())
                     for mode in ("chunked", "scan")}
+        if done:
+            done(results)
     return results
 
 
@@ -120,6 +131,27 @@ def bench_generation(tokens: int, reps: int) -> dict:
             for name, values in rates.items()}
 
 
+def quality_table(paths: list[str]) -> str:
+    """The markdown table of `zoo compare` results.json files of char LMs: validation nats/char, against
+    char-lstm-lm. A later file's run of an architecture replaces an earlier one's (a rerun after a fix)."""
+    chosen = {}
+    for path in paths:
+        for run in json.load(open(path))["runs"]:
+            if run["status"] == "ok":
+                chosen[run["architecture"]] = {**run, "source": path}
+    runs = list(chosen.values())
+    baseline = next((run["best_valid"] for run in runs if run["architecture"] == "char-lstm-lm"), None)
+    lines = ["| model | parameters | valid nats/char | bits/char | - char-lstm-lm | epochs begun | train tokens/s | from |",
+             "|---|---|---|---|---|---|---|---|"]
+    for run in sorted(runs, key=lambda run: run["best_valid"]):
+        shown_epochs = str(len(run.get("history") or []))  # begun: the budget may end one mid-way
+        gap = f"{run['best_valid'] - baseline:+.3f}" if baseline is not None else "-"
+        lines.append(f"| {run['architecture']} | {run['parameters']:,} | {run['best_valid']:.4f} | "
+                     f"{run['best_valid'] / math.log(2):.3f} | {gap} | {shown_epochs} | {run['tokens_per_s']:,.0f} | "
+                     f"`{run['source']}` |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", default="128,512,2048", help="sequence lengths T, comma-separated")
@@ -127,15 +159,36 @@ def main() -> None:
     parser.add_argument("--long-reps", type=int, default=2, help="repetitions at T >= 2048")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: the machine is shared)")
     parser.add_argument("--only", help="encoders to run (comma-separated), with nn.GRU and nn.LSTM")
+    parser.add_argument("--long-only", help="at T >= 2048 run only these cases (comma-separated; labels as in "
+                        "the table), with nn.GRU and nn.LSTM: the longest length is the slowest part")
     parser.add_argument("--generation-tokens", type=int, default=200, help="0 skips the generation part")
     parser.add_argument("--json", help="write the numbers here as well")
+    parser.add_argument("--quality-table", metavar="RESULTS_JSON", nargs="+",
+                        help="only print the quality table of `zoo compare` results.json files of char LMs "
+                        "(a later file's run of an architecture replaces an earlier one's)")
     args = parser.parse_args()
+    if args.quality_table:
+        print(quality_table(args.quality_table))
+        return
     torch.set_num_threads(args.threads)
     lengths = [int(value) for value in args.lengths.split(",")]
     reps = {t: (args.long_reps if t >= 2048 else args.reps) for t in lengths}
     only = set(args.only.split(",")) if args.only else None
+    long_only = set(args.long_only.split(",")) if args.long_only else None
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    training = bench_training(lengths, reps, only)
+    record = {"started": started, "threads": args.threads, "hidden": HIDDEN, "batch": BATCH,
+              "reps": {str(t): n for t, n in reps.items()}, "command": " ".join(sys.argv), "training": {},
+              "generation": {}}
+
+    def save(training):
+        if args.json:
+            record["training"] = {str(t): row for t, row in training.items()}
+            temporary = args.json + ".tmp"
+            with open(temporary, "w") as handle:
+                json.dump(record, handle, indent=1)
+            os.replace(temporary, args.json)
+
+    training = bench_training(lengths, reps, only, long_only, save)
     print(f"Training tokens/s (forward + backward), hidden {HIDDEN}, batch {BATCH}, {args.threads} thread(s); "
           f"median of {args.reps} reps ({args.long_reps} at T=2048); ratio = median of per-rep ratios")
     names = [name for name in training[lengths[0]] if not name.startswith("_")]
@@ -143,7 +196,7 @@ def main() -> None:
     print("|---|" + "---|---|---|" * len(lengths))
     for name in names:
         cells = [f"{training[t][name]['tokens_per_s']:,.0f} | {training[t][name]['vs_gru']:.2f} | "
-                 f"{training[t][name]['vs_lstm']:.2f}" for t in lengths]
+                 f"{training[t][name]['vs_lstm']:.2f}" if name in training[t] else "- | - | -" for t in lengths]
         print(f"| {name} | " + " | ".join(cells) + " |")
     for t in lengths:
         if "_scan_error" in training[t]:
@@ -156,14 +209,8 @@ def main() -> None:
         print("| model | tokens/s | x char-lstm-lm |\n|---|---|---|")
         for name, row in generation.items():
             print(f"| {name} | {row['tokens_per_s']:,.0f} | {row['vs_lstm']:.2f} |")
-    if args.json:
-        record = {"started": started, "threads": args.threads, "hidden": HIDDEN, "batch": BATCH, "reps": reps,
-                  "command": " ".join(sys.argv), "training": {str(t): row for t, row in training.items()},
-                  "generation": generation}
-        temporary = args.json + ".tmp"
-        with open(temporary, "w") as handle:
-            json.dump(record, handle, indent=1)
-        os.replace(temporary, args.json)
+    record["generation"] = generation
+    save(training)
 
 
 if __name__ == "__main__":
