@@ -89,10 +89,10 @@ def test_same_major_version_loads_silently(saved, tmp_path):
 def test_component_missing_from_an_older_installed_plugin_says_upgrade(saved, tmp_path):
     """Saved with 9.1.0, installed 0.1.0: the component may come in a later release, so upgrading helps."""
     path = edited(saved, tmp_path, lambda plugins: recurrent(plugins).update(
-        version="0.9.1", provides=[*recurrent(plugins)["provides"], "encoder:indrnn"]))
+        version="0.9.1", provides=[*recurrent(plugins)["provides"], "encoder:clockwork"]))
     with pytest.raises(ArtifactError) as raised:
         load_model(str(path))
-    assert str(raised.value) == (f"{path}: this model needs encoder indrnn from plugin 'recurrent' (zoo-recurrent "
+    assert str(raised.value) == (f"{path}: this model needs encoder clockwork from plugin 'recurrent' (zoo-recurrent "
                                  "0.9.1), which the installed 0.1.0 lacks; upgrade it: "
                                  "pip install -U 'zoo-recurrent>=0.9.1'")
 
@@ -101,22 +101,22 @@ def test_component_missing_from_an_older_installed_plugin_says_upgrade(saved, tm
 def test_component_missing_from_a_newer_or_same_installed_plugin_says_removed_or_renamed(saved, tmp_path, recorded):
     """Installed is newer than (or the same as) the recorded release: upgrading cannot bring the component back."""
     path = edited(saved, tmp_path, lambda plugins: recurrent(plugins).update(
-        version=recorded, provides=[*recurrent(plugins)["provides"], "encoder:indrnn"]))
+        version=recorded, provides=[*recurrent(plugins)["provides"], "encoder:clockwork"]))
     with pytest.raises(ArtifactError) as raised:
         load_model(str(path))
     assert str(raised.value) == (
-        f"{path}: this model needs encoder indrnn from plugin 'recurrent', saved with zoo-recurrent {recorded}; "
+        f"{path}: this model needs encoder clockwork from plugin 'recurrent', saved with zoo-recurrent {recorded}; "
         f"the installed 0.1.0 lacks it (removed or renamed since {recorded}); install the release it was saved "
         f"with (pip install 'zoo-recurrent=={recorded}') or retrain the model")
     assert "upgrade" not in str(raised.value)
 
 
 def test_removed_component_is_one_line_in_a_new_process(saved, tmp_path):
-    path = edited(saved, tmp_path, lambda plugins: recurrent(plugins)["provides"].append("encoder:indrnn"))
+    path = edited(saved, tmp_path, lambda plugins: recurrent(plugins)["provides"].append("encoder:clockwork"))
     result = run_zoo("run", str(path), "a film")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith(f"zoo: error: {path}: this model needs encoder indrnn from plugin 'recurrent', "
+    assert result.stderr.startswith(f"zoo: error: {path}: this model needs encoder clockwork from plugin 'recurrent', "
                                     "saved with zoo-recurrent 0.1.0; the installed 0.1.0 lacks it (removed or renamed")
     assert "pip install 'zoo-recurrent==0.1.0'" in result.stderr
 
