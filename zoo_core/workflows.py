@@ -5,7 +5,7 @@ import contextlib
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from zoo_core.config.overrides import SECTIONS, check_keywords, keyword_overrides, merge_config
 from zoo_core.config.sections import ModelConfig
@@ -88,13 +88,14 @@ def prepare_data(task, options: DataOptions, announce: bool = True):
 def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] = None, force: bool = False,
           overrides: Optional[dict] = None, config_file: Optional[dict] = None, progress: bool = True,
           init: Optional[str] = None, resume: bool = False, keep_checkpoints: bool = False,
-          log: Optional[str] = None, **options: Any):
+          log: Optional[str] = None, on_epoch: Optional[Callable[[dict], None]] = None, **options: Any):
     """Train like `zoo train`: returns the trained model (saved too when ``out`` is given).
 
     ``overrides`` is a nested dict of config changes; keyword ``training__epochs=3`` works too.
     ``init`` (``training.init``) starts from a saved model's weights (docs/transfer.md).
     ``resume`` continues the run saved under ``out`` from its last checkpoint; ``keep_checkpoints`` keeps the
-    checkpoint when the run completes; ``log`` is "tensorboard" (runs/) or "mlflow" (mlruns/) (docs/training.md).
+    checkpoint when the run completes; ``log`` is "tensorboard" (runs/) or "mlflow" (mlruns/) (docs/training.md);
+    ``on_epoch`` is called with each epoch's metrics row.
     Data options: ``format``, ``text_field``, ``label_field``, ``valid``, ``test``.
     """
     setting_kwargs = {k: options.pop(k) for k in list(options) if "__" in k or k in SECTIONS}
@@ -107,7 +108,8 @@ def train(architecture: str, data: Optional[str] = None, *, out: Optional[str] =
     owns_group = not distributed.is_running()  # a caller's own process group is the caller's to end
     group, device = distributed.start(config.training.device)  # one process unless torchrun started several
     # Before any data is read: the store is writable, the name fits, and no other run holds it.
-    run = TrainingRun(target, config, resume=resume, keep_checkpoints=keep_checkpoints, group=group, log=log)
+    run = TrainingRun(target, config, resume=resume, keep_checkpoints=keep_checkpoints, group=group, log=log,
+                      on_epoch=on_epoch)
     with in_memory_files(config.task, data, options) as (data, options), \
             distributed.peer_failures_as_errors(group), run.reserved():
         model = _train(architecture, config, data, run, group, device, progress, options)

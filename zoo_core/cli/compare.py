@@ -24,8 +24,14 @@ from zoo_core.errors import ZooError
               help="torch CPU threads per run; 1 is much faster when other jobs share the cores.")
 @click.option("--retry-failed", is_flag=True, help="On resume, run again the runs that failed.")
 @click.option("--no-plots", is_flag=True, help="Skip curves.png and summary.png.")
+@click.option("--search", type=click.Choice(["optuna"]), help="Sample --grid (KEY=V1,V2 or KEY=LOW:HIGH) with Optuna "
+              "instead of trying every combination; weak runs are pruned on validation (extra 'search').")
+@click.option("--trials", type=click.IntRange(1, 100000), default=10, show_default=True, help="--search: runs to sample.")
+@click.option("--storage", metavar="URL", help="--search: Optuna storage shared by several processes or machines "
+              "(e.g. sqlite:///study.db, postgresql://...); default sqlite:///OUT/study.db.")
+@click.option("--study", "study_name", default="zoo", show_default=True, help="--search: the study's name in the storage.")
 def compare_command(architectures, data, data_format, text_field, label_field, grid, settings, seeds, budget: Optional[float],
-                    out, threads, retry_failed, no_plots):
+                    out, threads, retry_failed, no_plots, search, trials, storage, study_name):
     """Train each ARCHITECTURE (and --grid point) over --seeds on the same data; tabulate and plot.
 
     Each run is its own process. Results are written after every run, so running the same
@@ -43,11 +49,23 @@ def compare_command(architectures, data, data_format, text_field, label_field, g
         registry.architecture(name)  # unknown names fail before any run starts
     if not Path(data).exists() and not any(Path(data).parent.glob(Path(data).name + ".*")):  # or a label-files prefix
         raise ZooError(f"--data {data}: no such file or folder; give the data every run trains on")
-    comparison = Comparison(
-        architectures=list(architectures), data=str(data), out=Path(out), grid=parse_grid(grid), seeds=seeds,
-        budget=budget, data_options={"format": data_format, "text_field": text_field, "label_field": label_field},
-        common=parse_set_options(settings), threads=threads, retry_failed=retry_failed,
-    )
+    data_options = {"format": data_format, "text_field": text_field, "label_field": label_field}
+    if search:
+        from zoo_core.experiments.search import Search, parse_space
+
+        if len(architectures) != 1:
+            raise ZooError("--search optuna searches one architecture's settings; give one ARCHITECTURE")
+        if not grid:
+            raise ZooError("--search optuna samples the --grid values; add --grid KEY=V1,V2 or KEY=LOW:HIGH")
+        comparison = Search(architecture=architectures[0], data=str(data), out=Path(out), space=parse_space(grid),
+                            trials=trials, storage=storage, study_name=study_name, budget=budget,
+                            data_options=data_options, common=parse_set_options(settings), threads=threads)
+    else:
+        comparison = Comparison(
+            architectures=list(architectures), data=str(data), out=Path(out), grid=parse_grid(grid), seeds=seeds,
+            budget=budget, data_options=data_options, common=parse_set_options(settings), threads=threads,
+            retry_failed=retry_failed,
+        )
     rows = comparison.run(echo=lambda line: click.echo(line, err=True))
     summary = summarize(rows)
     click.echo(format_table(summary))

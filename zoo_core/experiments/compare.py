@@ -118,30 +118,35 @@ def write_results(out: Path, settings: dict, rows: list[dict]) -> None:
 # --- one run ---------------------------------------------------------------------------------
 
 def worker_command(spec: RunSpec, data: str, budget: Optional[float], model_file: Path, data_options: dict,
-                   common: dict, threads: Optional[int] = None) -> list[str]:
+                   common: dict, threads: Optional[int] = None, extra: Optional[dict] = None) -> list[str]:
     training = {"seed": spec.seed, **({"max_minutes": budget} if budget else {})}
     job = {"architecture": spec.architecture, "data": data, "out": str(model_file),
            "overrides": _merge(_merge(common, spec.overrides), {"training": training}),
-           "data_options": {k: v for k, v in data_options.items() if v is not None}, "threads": threads}
+           "data_options": {k: v for k, v in data_options.items() if v is not None}, "threads": threads,
+           **(extra or {})}
     return [sys.executable, "-m", "zoo_core.experiments.compare", json.dumps(job)]
 
 
 def execute(spec: RunSpec, data: str, budget: Optional[float], runs_dir: Path, data_options: dict,
-            common: Optional[dict] = None, threads: Optional[int] = None) -> dict:
-    """Train one run in its own process; return its row (status ``failed`` with the error when it fails)."""
+            common: Optional[dict] = None, threads: Optional[int] = None, extra: Optional[dict] = None,
+            run_id: Optional[str] = None) -> dict:
+    """Train one run in its own process; return its row (status ``failed`` with the error when it fails).
+    ``extra``: more for the worker's job (an Optuna trial); ``run_id``: the run's name instead of the spec's."""
     runs_dir.mkdir(parents=True, exist_ok=True)
-    model_file = runs_dir / f"{spec.run_id}.safetensors"
-    report_file = runs_dir / f"{spec.run_id}.run.json"
+    run_id = run_id or spec.run_id
+    model_file = runs_dir / f"{run_id}.safetensors"
+    report_file = runs_dir / f"{run_id}.run.json"
     report_file.unlink(missing_ok=True)
-    log_file = runs_dir / f"{spec.run_id}.log"
-    row = {"run_id": spec.run_id, "architecture": spec.architecture, "overrides": spec.overrides, "seed": spec.seed,
+    log_file = runs_dir / f"{run_id}.log"
+    row = {"run_id": run_id, "architecture": spec.architecture, "overrides": spec.overrides, "seed": spec.seed,
            "config": spec.label}
     # Generous limit: the budget bounds training; evaluation, saving and start-up come on top.
     limit = budget * 60 * 2 + 300 if budget else None
     started = time.monotonic()
     with open(log_file, "wb") as log:
         # Same process group: Ctrl-C, or a kill of the whole group, stops the run with the comparison.
-        process = subprocess.Popen(worker_command(spec, data, budget, model_file, data_options, common or {}, threads),
+        process = subprocess.Popen(worker_command(spec, data, budget, model_file, data_options, common or {}, threads,
+                                                  extra),
                                    stdout=log, stderr=subprocess.STDOUT)
         try:
             code = process.wait(timeout=limit)
@@ -337,8 +342,23 @@ def worker(job: dict) -> None:
 
         torch.set_num_threads(job["threads"])
     out = Path(job["out"])
-    model = train(job["architecture"], job["data"], out=str(out), force=True, overrides=job["overrides"],
-                  progress=False, **job["data_options"])
+    report_file = out.with_name(out.name.removesuffix(".safetensors") + ".run.json")
+    on_epoch = None
+    if job.get("optuna"):
+        from zoo_core.experiments.pruning import Pruned, pruning_callback
+        from zoo_core.extension.registry import get_registry
+        from zoo_core.workflows import resolve_config
+
+        task = get_registry().task(resolve_config(job["architecture"], job["overrides"]).task).load()
+        on_epoch = pruning_callback(job["optuna"], task.higher_is_better, f"valid_{task.primary_metric}")
+    try:
+        model = train(job["architecture"], job["data"], out=str(out), force=True, overrides=job["overrides"],
+                      progress=False, on_epoch=on_epoch, **job["data_options"])
+    except Pruned as pruned:  # the median pruner stopped it: a result, not a failure
+        report = {"pruned": True, "epochs": pruned.epoch, "metric": task.primary_metric,
+                  "higher_is_better": task.higher_is_better, "best_valid": None}
+        atomic_write_bytes(report_file, json.dumps(report).encode())
+        return
     summary = model.training_summary
     history = read_history(out)
     rates = [row["tokens_per_s"] for row in history if row.get("tokens_per_s")]
@@ -352,7 +372,7 @@ def worker(job: dict) -> None:
         "history": [{k: v for k, v in row.items() if k in ("epoch", "elapsed", "train_loss") or k.startswith("valid_")}
                     for row in history],
     }
-    atomic_write_bytes(out.with_name(out.name.removesuffix(".safetensors") + ".run.json"), json.dumps(report).encode())
+    atomic_write_bytes(report_file, json.dumps(report).encode())
 
 
 if __name__ == "__main__":

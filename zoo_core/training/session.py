@@ -34,8 +34,9 @@ RESUMABLE_CHANGES = {"epochs", "max_minutes", "checkpoint_minutes", "patience", 
 
 class TrainingRun:
     def __init__(self, target: Optional[Path], config, *, resume: bool = False, keep_checkpoints: bool = False,
-                 group: Optional[ProcessGroup] = None, log: Optional[str] = None):
+                 group: Optional[ProcessGroup] = None, log: Optional[str] = None, on_epoch=None):
         self.target, self.config, self.resume, self.keep, self.log = target, config, resume, keep_checkpoints, log
+        self.on_epoch = on_epoch
         self.group = group or ProcessGroup()
         self.run_id = uuid.uuid4().hex[:12]
         self.checkpoint = checkpoint_path(target) if target else None
@@ -68,7 +69,7 @@ class TrainingRun:
         tracker = open_tracker(self.log, name, run_info["config"]) if self.group.is_main else None
         try:
             summary = fit(model, train, valid, progress=progress, group=self.group, checkpoint=self.checkpoint,
-                          resume=resumed, stop=self.stop, run_info=run_info, tracker=tracker)
+                          resume=resumed, stop=self.stop, run_info=run_info, tracker=tracker, on_epoch=self.on_epoch)
         finally:
             if tracker is not None:
                 tracker.close()
