@@ -12,7 +12,9 @@ state), so greedy decoding, sampling and beam search run in the zoo's own sample
 from __future__ import annotations
 
 import base64
+import inspect
 import json
+import sys
 import tempfile
 import traceback
 import warnings
@@ -245,11 +247,12 @@ def trace(graph: Graph, model, folder: Path, name: str):
 
     path = folder / f"{graph.name}.onnx"
     module = graph.module.eval()
+    caught: list = []
     try:
         with torch.no_grad():
             results = [as_tuple(module(*example)) for example in graph.examples]
-        with warnings.catch_warnings():  # tracer warnings: the check below finds what they warn of
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:  # kept to name the code the check finds frozen
+            warnings.simplefilter("always")
             torch.onnx.export(module, graph.examples[0], str(path), dynamo=False, opset_version=OPSET,
                               input_names=graph.inputs, output_names=graph.outputs,
                               dynamic_axes=dynamic_axes(graph, results), do_constant_folding=True)
@@ -257,15 +260,15 @@ def trace(graph: Graph, model, folder: Path, name: str):
         raise
     except Exception as error:  # the exporter's own errors name an operator; say which component it was in
         first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-        raise ExportError(f"model '{name}': {blame(model, error)} has no ONNX export path ({graph.name} graph: "
-                          f"{first})") from None
+        raise ExportError(f"model '{name}': {blame(model, error, caught)} has no ONNX export path ({graph.name} "
+                          f"graph: {first})") from None
     model.eval()  # torch.onnx.export restores the wrapper's mode; keep the model in eval whatever it was
     difference = check(graph, path, results)
     if difference > TOLERANCE:
         raise ExportError(
             f"model '{name}': the exported {graph.name} graph differs from torch by {difference:.2g} on a batch of "
-            f"other sizes, so {blame(model, None)} has no ONNX export path (the tracer froze a Python branch or "
-            "size); run it as .safetensors")
+            f"other sizes, so {blame(model, None, caught)} has no ONNX export path (the tracer froze a Python "
+            "branch or size there); run it as .safetensors")
     return onnx.load(str(path))
 
 
@@ -292,17 +295,28 @@ def check(graph: Graph, path: Path, results: list[tuple]) -> float:
     return worst
 
 
-def blame(model, error: Optional[BaseException]) -> str:
-    """The component an export failed in, from the traceback (the deepest frame in a component's module);
-    without one, every component of the model."""
-    registry = get_registry()
+def blame(model, error: Optional[BaseException], caught: list) -> str:
+    """The component an export failed in: the deepest frame of the error, or the first tracer warning (a
+    tensor turned into a Python value), in a component's source file; without one, every component."""
     used = components_used(model.config)
-    modules = {registry.components[(kind, name)].impl.partition(":")[0]: f"{kind} '{name}'" for kind, name in used}
+    labels = [f"{kind} '{name}'" for kind, name in used]
+    files = {}
+    registry = get_registry()
+    for (kind, name), label in zip(used, labels):
+        module = sys.modules.get(registry.components[(kind, name)].impl.partition(":")[0])
+        if module is not None and getattr(module, "__file__", None):
+            files[module.__file__] = label
+    for part, kind in ((model.encoder, "encoder"), (model.head, "head")):  # the classes the model holds
+        files.setdefault(inspect.getsourcefile(type(part)), f"{kind} '{getattr(model.config, kind).type}'")
     if error is not None:
-        for frame, _ in reversed(list(traceback.walk_tb(error.__traceback__))):
-            if frame.f_globals.get("__name__") in modules:
-                return modules[frame.f_globals["__name__"]]
-    return "one of " + ", ".join(f"{kind} '{name}'" for kind, name in used)
+        for frame, line in reversed(list(traceback.walk_tb(error.__traceback__))):
+            if frame.f_code.co_filename in files:
+                return f"{files[frame.f_code.co_filename]} ({Path(frame.f_code.co_filename).name}:{line})"
+    for warning in caught:
+        if warning.filename in files:
+            said = str(warning.message).strip().splitlines()[0][:80]
+            return f"{files[warning.filename]} ({Path(warning.filename).name}:{warning.lineno}: {said})"
+    return "one of " + ", ".join(labels)
 
 
 def merge(protos: dict, props: dict):
