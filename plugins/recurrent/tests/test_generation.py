@@ -53,9 +53,13 @@ def test_generation_carries_state_exactly_like_one_pass_over_the_whole_text(mode
     assert torch.allclose(log_probs, torch.tensor(record["log_probs"]), atol=1e-4)
     calls = []
     handle = model.encoder.forward_rnn.register_forward_hook(lambda *args: calls.append(args[1][0].shape[1]))
+    step = model.encoder.step
+    model.encoder.step = lambda inputs, state: (calls.append(("step", inputs.shape[1])), step(inputs, state))[1]
     list(model.generate("ROMEO:", max_tokens=25, seed=3))
     handle.remove()
-    assert calls == [6] + [1] * 25  # the prompt once (start token + 5 characters), then one step a token
+    del model.encoder.step
+    # The prompt once (start token + 5 characters), then one single-token step a token.
+    assert calls == [6] + [("step", 1)] * 25
 
 
 def test_top_k_keeps_the_k_most_likely():

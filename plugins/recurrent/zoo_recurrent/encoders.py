@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from zoo_core.plugin import Encoder, EncoderOutput, last_real_state, lengths_to_mask, reverse_padded
 
 LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+CELLS = {"rnn": torch.rnn_tanh_cell, "lstm": torch.lstm_cell, "gru": torch.gru_cell}
 
 
 class RecurrentEncoder(Encoder):
@@ -47,7 +48,33 @@ class RecurrentEncoder(Encoder):
         """
         if self.backward_rnn is not None:
             raise ValueError("a bidirectional encoder cannot generate left to right")
-        return self.forward_rnn(inputs, state)
+        rnn = self.forward_rnn
+        if self.training or inputs.size(1) != 1 or not rnn.bias:
+            return rnn(inputs, state)
+        # One step through torch's cell functions, layer by layer: the same arithmetic as nn.LSTM/GRU/RNN
+        # without its per-call work (measured: 0.31 against 0.37 ms a step at hidden 512, docs/benchmarks.md).
+        cell, lstm = CELLS[self.config.type], self.config.type == "lstm"
+        x = inputs[:, 0]
+        if state is None:
+            zeros = x.new_zeros(rnn.num_layers, x.size(0), rnn.hidden_size)
+            state = (zeros, zeros) if lstm else zeros
+        hidden, memory = state if lstm else (state, None)
+        # [w_ih, w_hh, b_ih, b_hh] a layer: nn.RNNBase keeps them in this list (getattr costs 6 us a step).
+        weights = getattr(rnn, "_flat_weights", None) or [w for layer in rnn.all_weights for w in layer]
+        new_hidden, new_memory = [], []
+        for k in range(rnn.num_layers):
+            layer = weights[4 * k:4 * k + 4]
+            if lstm:
+                h, c = cell(x, (hidden[k], memory[k]), *layer)
+                new_memory.append(c.unsqueeze(0))
+            else:
+                h = cell(x, hidden[k], *layer)
+            new_hidden.append(h.unsqueeze(0))
+            x = h
+        joined_hidden = new_hidden[0] if len(new_hidden) == 1 else torch.cat(new_hidden)
+        if not lstm:
+            return x.unsqueeze(1), joined_hidden
+        return x.unsqueeze(1), (joined_hidden, new_memory[0] if len(new_memory) == 1 else torch.cat(new_memory))
 
     def forward(self, inputs: Tensor, lengths: Tensor, state: Any = None) -> EncoderOutput:
         if self.backward_rnn is not None:

@@ -2,6 +2,7 @@
 token costs one step with the recurrent state carried (never a re-run of the prefix)."""
 from __future__ import annotations
 
+import contextlib
 import random
 import warnings
 from dataclasses import dataclass
@@ -43,6 +44,34 @@ def bounded_max_tokens(max_tokens: Optional[int]) -> int:
     return max_tokens
 
 
+@contextlib.contextmanager
+def without_onednn():
+    """One generated token's work (the recurrent step and the sampling) without oneDNN, whose per-call cost
+    dominates single-token steps (3.4x faster without it at batch 1, docs/lm.md); the caller's setting is back
+    before the token is handed over."""
+    onednn = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = onednn
+
+
+@contextlib.contextmanager
+def one_thread():
+    """torch on one thread while a generation runs (restored when it ends or is closed): a batch-1 step is too
+    small to split, and switching threads back and forth between tokens costs more than the step on a busy CPU
+    (measured: 1,114 tokens/s switching per token against 2,029 on one thread, docs/benchmarks.md)."""
+    threads = torch.get_num_threads()
+    if threads != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if threads != 1:
+            torch.set_num_threads(threads)
+
+
 class Generation:
     """One prompt's generation, checked and primed on creation; iterate to get the tokens as they come."""
 
@@ -71,25 +100,14 @@ class Generation:
         self.fast = hasattr(model.encoder, "step") and hasattr(model.head, "logits")
 
     def _step(self, tokens: torch.Tensor, state: Any):
-        # oneDNN's per-call cost dominates single-token steps (measured: 3.4x faster without it at batch 1, docs/lm.md): run them without it. One
-        # thread: a batch-1 step is too small to split, and on a shared CPU a second thread that waits
-        # for a busy core costs milliseconds (measured: 5x slower). Both are set and restored per step,
-        # not for the whole generator, because the caller's code runs between steps.
-        onednn, threads = torch.backends.mkldnn.enabled, torch.get_num_threads()
-        torch.backends.mkldnn.enabled = False
-        torch.set_num_threads(1)
-        try:
-            with torch.inference_mode():
-                model = self.model
-                if self.fast:
-                    states, state = model.encoder.step(model.embedding(tokens.view(-1, 1)), state)
-                    logits = model.head.logits(states)
-                else:  # any other encoder or head: the general path
-                    encoded = model.encode(tokens.view(-1, 1), self._one, state)
-                    logits, state = model.head(encoded, {}), encoded.state
-        finally:
-            torch.backends.mkldnn.enabled = onednn
-            torch.set_num_threads(threads)
+        with torch.inference_mode():
+            model = self.model
+            if self.fast:
+                states, state = model.encoder.step(model.embedding(tokens.view(-1, 1)), state)
+                logits = model.head.logits(states)
+            else:  # any other encoder or head: the general path
+                encoded = model.encode(tokens.view(-1, 1), self._one, state)
+                logits, state = model.head(encoded, {}), encoded.state
         return logits[:, -1] + self.banned, state
 
     def __iter__(self) -> Iterator[GeneratedToken]:
@@ -98,14 +116,22 @@ class Generation:
         device = model.device
         self._one = torch.ones(1, dtype=torch.long, device=device)
         state = None
-        with torch.inference_mode():
-            if len(self.prefix) > 1:  # the whole prompt in one recurrent call
-                context = torch.tensor([self.prefix[:-1]], device=device)
-                state = model.encode(context, torch.tensor([context.size(1)], device=device)).state
-        generator = torch.Generator(device=device).manual_seed(self.seed)
-        start = torch.tensor([self.prefix[-1]], device=device)
-        steps = self.sampler.decode(self._step, state, start, None, self.max_tokens, generator=generator)
-        for index, sampled in enumerate(steps):
+        with one_thread():  # the prompt too: a parallel call before the steps leaves threads spinning on the cores
+            with torch.inference_mode():
+                if len(self.prefix) > 1:  # the whole prompt in one recurrent call
+                    context = torch.tensor([self.prefix[:-1]], device=device)
+                    state = model.encode(context, torch.tensor([context.size(1)], device=device)).state
+            generator = torch.Generator(device=device).manual_seed(self.seed)
+            start = torch.tensor([self.prefix[-1]], device=device)
+            steps = iter(self.sampler.decode(self._step, state, start, None, self.max_tokens, generator=generator))
+            yield from self._tokens(steps, vocab)
+
+    def _tokens(self, steps, vocab) -> Iterator[GeneratedToken]:
+        for index in range(self.max_tokens):
+            with without_onednn():
+                sampled = next(steps, None)  # the step and the sampling
+            if sampled is None:
+                return
             token_id = int(sampled.tokens[0])
             text = vocab.tokens[token_id]
             if isinstance(vocab, SubwordVocab):  # "▁" starts a word
