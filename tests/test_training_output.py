@@ -12,8 +12,7 @@ TINY = ["--set", "embedding.dim=8", "--set", "encoder.hidden_size=8", "--threads
 
 
 def test_last_line_gives_the_stop_reason(sentiment_dir):
-    ran = run_zoo("train", "gru-classifier", "--data", str(sentiment_dir), *TINY, "--epochs", "2", "--quiet")
-    assert ran.returncode == 0 and ran.stdout.splitlines()[-1] == "stopped: 2 epochs done"
+    # "stopped: 3 epochs done" and the signal lines: tests/test_resume.py.
     ran = run_zoo("train", "gru-classifier", "--data", str(sentiment_dir), *TINY, "--epochs", "10000", "--quiet",
                   "--set", "training.patience=null", "--set", "training.max_minutes=0.01")
     assert ran.returncode == 0
