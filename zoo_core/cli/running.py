@@ -5,6 +5,7 @@ import contextlib
 import itertools
 import json
 import sys
+import time
 import warnings
 from typing import Iterable, Iterator, Optional
 
@@ -15,6 +16,7 @@ from zoo_core.cli.options import batch_size_option, device_option
 from zoo_core.cli.presentation import echo_record, use_color
 from zoo_core.errors import ZooError
 
+STREAM_FLUSH_SECONDS = 0.02  # generated text reaches a pipe at least this often
 RUN_BATCH = 64  # stdin lines predicted together (at most): results print batch by batch as input arrives
 #: Flags that only change what the CLI shows, and the predict option each needs from the task.
 PRESENTATION_FLAGS = {"explain": ("token_weights", "explain"), "explain_png": ("token_weights", "explain"),
@@ -115,9 +117,15 @@ def stream_generations(model, prompts: Iterable[str], options: dict) -> None:
     for prompt in prompts:
         with warnings_as_lines():
             tokens = model.task.generate(model, prompt, **options)
+        # A terminal sees every token at once; a pipe or file gets them at least every 20 ms (a flush a token
+        # costs about 8% of generation speed there, docs/benchmarks.md).
+        every = 0.0 if sys.stdout.isatty() else STREAM_FLUSH_SECONDS
+        flushed = time.monotonic()
         for token in tokens:
             sys.stdout.write(token.text)
-            sys.stdout.flush()
+            if time.monotonic() - flushed >= every:
+                sys.stdout.flush()
+                flushed = time.monotonic()
         sys.stdout.write("\n")
         sys.stdout.flush()
 
