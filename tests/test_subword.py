@@ -6,6 +6,7 @@ import sys
 import pytest
 import torch
 
+import zoo_core
 import zoo_core as zoo
 from zoo_core.data.subword import SubwordVocab
 from zoo_core.data.vocab import UNK, Vocab, tokenize
@@ -101,3 +102,30 @@ def test_without_the_extra_the_error_is_one_line_naming_it(sentiment_dir, monkey
 def test_a_tagger_refuses_subwords_in_one_line():
     with pytest.raises(ConfigError, match=r"tokenizer.type bpe: the tag task tags whole words"):
         zoo.create_model("bilstm-tagger", tokenizer__type="bpe", vocabs={"labels": Vocab(["O"])})
+
+
+@pytest.mark.parametrize("architecture, data_kind", [("gru-attn-seq2seq", "pairs"), ("lstm-classifier", "texts"),
+                                                     ("word-lstm-lm", "corpus")])
+def test_the_training_data_is_encoded_with_the_subword_tokenizer_just_learnt(architecture, data_kind, digits_to_words,
+                                                                             sentiment_dir, tmp_path):
+    """As `zoo train` does it: vocabularies, then encoding, then the model (a task must not wait for the model)."""
+    config = zoo.get_config(architecture, tokenizer__type="bpe", tokenizer__vocab_size=40)
+    task = zoo_core.extension.registry.get_registry().task(config.task).load()(config)
+    if data_kind == "corpus":
+        (tmp_path / "corpus.txt").write_text("the cat sat on the mat .\n" * 30)
+        path, options = str(tmp_path / "corpus.txt"), {}
+    else:
+        path = str(digits_to_words if data_kind == "pairs" else sentiment_dir)
+        options = {"text_field": "1", "label_field": "0"} if data_kind == "pairs" else {}
+    splits = task.load_splits(zoo_core.workflows.data_options(path, **options))
+    vocabs = task.build_vocabs(splits.train)
+    encoded = task.encode(splits.train, vocabs)
+    if data_kind == "pairs":
+        first, pair = encoded[0], splits.train[0]
+        assert vocabs["target"].decode(first[1]) == vocabs["target"].tokenize(pair.target)
+        assert vocabs["tokens"].decode(first[0]) == vocabs["tokens"].tokenize(pair.source)
+    elif data_kind == "texts":
+        assert vocabs["tokens"].decode(encoded[0][0]) == vocabs["tokens"].tokenize(splits.train[0].text)
+    else:
+        assert vocabs["tokens"].decode(encoded.ids[1:4].tolist()) == vocabs["tokens"].tokenize("the cat sat")[:3]
+

@@ -112,8 +112,10 @@ class Seq2SeqTask(TaskRunner):
     def build_vocabs(self, train: Sequence[Pair]) -> dict[str, Vocab]:
         tokenizer = self.config.tokenizer
         if is_subword(tokenizer):  # each side learnt from its own training sentences
-            return {"tokens": train_subword_vocab((p.source for p in train), tokenizer, (PAD, UNK)),
-                    "target": train_subword_vocab((p.target for p in train), tokenizer, TARGET_SPECIALS)}
+            vocabs = {"tokens": train_subword_vocab((p.source for p in train), tokenizer, (PAD, UNK)),
+                      "target": train_subword_vocab((p.target for p in train), tokenizer, TARGET_SPECIALS)}
+            self.use_vocabs(vocabs)  # the training data is encoded before the model (and use_vocabs) exists
+            return vocabs
         return {
             "tokens": Vocab.build((self.tokens(p.source) for p in train), tokenizer.min_freq, tokenizer.max_size),
             "target": Vocab.build((self.tokens(p.target) for p in train), tokenizer.min_freq, tokenizer.max_size,
