@@ -335,6 +335,7 @@ def peak_memory_mb() -> float:
 
 def worker(job: dict) -> None:
     """Train one run like `zoo train`, then write ``<model>.run.json`` (what the comparison records) beside it."""
+    from zoo_core.experiments.pruning import Pruned  # light; the except clause below needs it on every run
     from zoo_core.workflows import train
 
     if job.get("threads"):
@@ -345,7 +346,7 @@ def worker(job: dict) -> None:
     report_file = out.with_name(out.name.removesuffix(".safetensors") + ".run.json")
     on_epoch = None
     if job.get("optuna"):
-        from zoo_core.experiments.pruning import Pruned, pruning_callback
+        from zoo_core.experiments.pruning import pruning_callback
         from zoo_core.extension.registry import get_registry
         from zoo_core.workflows import resolve_config
 
