@@ -190,8 +190,8 @@ class TagTask(TaskRunner):
             return cnn
         contextual = ContextualStringEmbeddings(lms)
         if self.char_lms:  # training: start from the saved LMs (a loaded model has their weights in its file)
+            # Kept, not consumed: the memory guard builds the model once on the meta device before the real build.
             contextual.copy_from(self.char_lms)
-            self.char_lms = []
         return WordFeatures(cnn, contextual)
 
     def encode_words(self, tokens: Sequence[str], vocabs) -> tuple[list[int], list[list[int]]]:

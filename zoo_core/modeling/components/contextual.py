@@ -88,6 +88,8 @@ class ContextualStringEmbeddings(nn.Module):
 
     def copy_from(self, models: Sequence[nn.Module]) -> None:
         """Take each saved LM's embedding and encoder weights (training; a loaded model has them in its file)."""
+        if any(parameter.is_meta for parameter in self.parameters()):
+            return  # a build on the meta device (the memory guard's estimate) has no weights to fill
         for states, model in zip(self.lms, models):
             states.embedding.load_state_dict(model.embedding.state_dict())
             states.encoder.load_state_dict(model.encoder.state_dict())
