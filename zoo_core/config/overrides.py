@@ -42,6 +42,17 @@ def set_path(target: dict, dotted: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
+def flatten(nested: dict, prefix: str = "") -> dict:
+    """The inverse of set_path: ``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (an empty section stays a value)."""
+    flat = {}
+    for key, value in nested.items():
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def read_config_file(path: str | Path) -> dict:
     """Read a TOML or JSON config file into a dict."""
     path = Path(path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from zoo_core.config.overrides import parse_set_options
+from zoo_core.config.overrides import flatten, parse_set_options
 from zoo_core.errors import ConfigError, ZooError
 from zoo_core.experiments.training_reports import read_history
 from zoo_core.io.store import atomic_write_bytes
@@ -49,16 +49,6 @@ class RunSpec:
 def config_label(architecture: str, overrides: dict) -> str:
     flat = flatten(overrides)
     return architecture + "".join(f" {k}={json.dumps(v)}" for k, v in flat.items())
-
-
-def flatten(nested: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in nested.items():
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def parse_grid(options: tuple[str, ...] | list[str]) -> list[dict]:

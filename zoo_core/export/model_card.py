@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 
+from zoo_core.config.overrides import flatten
 from zoo_core.errors import ZooError
 
 PIPELINES = {"classify": "text-classification", "tag": "token-classification", "lm": "text-generation",
@@ -132,10 +133,10 @@ def training_command(name: str, config, summary: dict, registry) -> str:
     if data and data != "embedded":
         command += ["--data", data]
     try:
-        defaults = flat(registry.resolve(config.architecture).to_dict())
+        defaults = flatten(registry.resolve(config.architecture).to_dict())
     except ZooError:  # the architecture is gone: every setting
         defaults = {}
-    stored = flat(config.to_dict())
+    stored = flatten(config.to_dict())
     changed = sorted((key for key in stored if stored[key] != defaults.get(key) and key not in ("architecture", "task")),
                      key=lambda key: (not key.endswith(".type"), key))
     for key in changed:
@@ -144,11 +145,3 @@ def training_command(name: str, config, summary: dict, registry) -> str:
     return shlex.join([*command, "--out", name])
 
 
-def flat(config: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in config.items():
-        if isinstance(value, dict) and value:
-            out.update(flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
+from zoo_core.config.overrides import flatten
 from zoo_core.errors import ConfigError
 
 TRACKERS = ("tensorboard", "mlflow")
@@ -64,16 +65,6 @@ class MLflowTracker:
 
     def close(self) -> None:
         self.mlflow.end_run()
-
-
-def flatten(nested: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in nested.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def open_tracker(kind: Optional[str], name: str, config: dict, root: Path = Path(".")):
