@@ -129,3 +129,23 @@ def test_the_training_data_is_encoded_with_the_subword_tokenizer_just_learnt(arc
     else:
         assert vocabs["tokens"].decode(encoded.ids[1:4].tolist()) == vocabs["tokens"].tokenize("the cat sat")[:3]
 
+
+
+def test_a_bpe_classifier_exported_to_onnx_tokenises_as_the_torch_model(sentiment_dir, tmp_path):
+    """The ONNX runner rebuilds each vocabulary of its kind: a BPE model must not fall back to word splitting."""
+    from click.testing import CliRunner
+
+    from zoo_core.cli import main
+
+    model = zoo.train("lstm-classifier", str(sentiment_dir), out="bpe-clf", progress=False,
+                      overrides={"tokenizer": {"type": "bpe", "vocab_size": 120}, "embedding": {"dim": 16},
+                                 "encoder": {"hidden_size": 16}, "training": {"epochs": 1}})
+    out = tmp_path / "bpe-clf.onnx"
+    result = CliRunner().invoke(main, ["export", "bpe-clf", "--format", "onnx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = zoo.load(str(out))
+    assert exported.vocabs["tokens"].kind == "bpe"
+    texts = ["a wonderful gripping film", "dull and tedious plot , unwatchable"]
+    assert exported.predict(texts) == model.predict(texts)
+    for ours, theirs in zip(exported.predict_proba(texts), model.predict_proba(texts)):
+        assert all(abs(ours[label] - theirs[label]) < 1e-5 for label in theirs)

@@ -25,7 +25,7 @@ from safetensors.torch import load as safetensors_load
 from torch import Tensor
 
 from zoo_core._version import __version__
-from zoo_core.data.vocab import Vocab
+from zoo_core.data.stored_vocabs import vocabs_from_metadata
 from zoo_core.errors import ArtifactError, ZooError
 from zoo_core.export.graphs import GRAPHS_KEY, HEAD_KEY, flatten_state, unflatten_state
 from zoo_core.extension.registry import get_registry
@@ -153,7 +153,7 @@ def load_onnx(path, threads: int = 1) -> "OnnxModel":
     check_plugins(metadata, registry, path)
     try:
         config = registry.validate(json.loads(metadata["zoo.config"]))
-        vocabs = {name: Vocab(tokens) for name, tokens in json.loads(metadata["zoo.vocabs"]).items()}
+        vocabs = vocabs_from_metadata(metadata)  # subword and char-LM vocabularies of their own kind
         graphs = json.loads(metadata[GRAPHS_KEY])
         summary = json.loads(metadata.get("zoo.training", "{}"))
     except ZooError as error:
