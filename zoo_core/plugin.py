@@ -54,6 +54,7 @@ _LAZY = {
     "SampledStep": "zoo_core.modeling.interfaces",
     "DecodedSequence": "zoo_core.modeling.interfaces",
     "lengths_to_mask": "zoo_core.modeling.interfaces",
+    "is_unpadded": "zoo_core.modeling.interfaces",
     "last_real_state": "zoo_core.modeling.interfaces",
     "reverse_padded": "zoo_core.modeling.interfaces",
     "bucket_batches": "zoo_core.modeling.batching",

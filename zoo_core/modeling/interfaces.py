@@ -17,6 +17,12 @@ def lengths_to_mask(lengths: Tensor, max_length: int) -> Tensor:
     return positions.unsqueeze(0) < lengths.unsqueeze(1)
 
 
+def is_unpadded(lengths: Tensor, max_length: int) -> bool:
+    """True when every sequence fills all ``max_length`` positions (a length-bucketed batch often does): such a
+    batch needs no mask, gather or reversal, so encoders and poolers may take a cheaper path with the same result."""
+    return bool(lengths.numel()) and bool((lengths == max_length).all())
+
+
 def last_real_state(states: Tensor, lengths: Tensor) -> Tensor:
     """Each sequence's state at its own last real token: (batch, dim)."""
     index = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, states.size(-1))

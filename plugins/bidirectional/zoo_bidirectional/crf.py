@@ -32,9 +32,10 @@ class CRF(nn.Module):
     def log_partition(self, emissions: Tensor, mask: Tensor) -> Tensor:
         """log of the summed scores of every tag sequence (forward algorithm): (batch,)."""
         alpha = self.start + emissions[:, 0]
+        unpadded = bool(mask.all())  # then no step keeps a finished row's alpha: skip the select
         for t in range(1, emissions.size(1)):
             step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions + emissions[:, t].unsqueeze(1), dim=1)
-            alpha = torch.where(mask[:, t].unsqueeze(1), step, alpha)
+            alpha = step if unpadded else torch.where(mask[:, t].unsqueeze(1), step, alpha)
         return torch.logsumexp(alpha + self.end, dim=1)
 
     def nll(self, emissions: Tensor, tags: Tensor, mask: Tensor) -> Tensor:

@@ -6,7 +6,15 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from zoo_core.plugin import ConfigError, Encoder, EncoderOutput, build_component, lengths_to_mask, reverse_padded
+from zoo_core.plugin import (
+    ConfigError,
+    Encoder,
+    EncoderOutput,
+    build_component,
+    is_unpadded,
+    lengths_to_mask,
+    reverse_padded,
+)
 
 
 class BidirectionalEncoder(Encoder):
@@ -33,6 +41,11 @@ class BidirectionalEncoder(Encoder):
         self.out_dim = self.forward_encoder.out_dim + self.backward_encoder.out_dim
 
     def forward(self, inputs: Tensor, lengths: Tensor, state: Any = None) -> EncoderOutput:
+        if is_unpadded(lengths, inputs.size(1)):  # no padding: reversing each sequence is flipping the columns
+            forward = self.forward_encoder(inputs, lengths)
+            backward = self.backward_encoder(inputs.flip(1), lengths)
+            states = torch.cat([forward.states, backward.states.flip(1)], dim=-1)
+            return EncoderOutput(states=states, summary=torch.cat([forward.summary, backward.summary], dim=-1))
         forward = self.forward_encoder(inputs, lengths)
         backward = self.backward_encoder(reverse_padded(inputs, lengths), lengths)
         mask = lengths_to_mask(lengths, inputs.size(1)).unsqueeze(-1)

@@ -94,3 +94,27 @@ def test_pooler_options_are_validated_against_its_own_config():
         get_registry().resolve("bilstm-attn-classifier", {"head": {"pooling": {"type": "attention", "heads": 0}}})
     with pytest.raises(ConfigError, match=r"head\.pooling\.heads: unknown setting"):
         get_registry().resolve("bilstm-max-classifier", {"head": {"pooling": {"type": "max", "heads": 2}}})
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "attention", "concat"], ids=str)
+def test_unpadded_batch_matches_the_padded_path(pooling):
+    pooler = build(pooling)
+    torch.manual_seed(2)
+    states = torch.randn(3, 5, DIM, requires_grad=True)
+    full = torch.tensor([5, 5, 5])
+    padded = torch.cat([states, torch.zeros(3, 1, DIM)], dim=1)
+    fast = pooler(EncoderOutput(states, last_real_state(states, full)), lengths_to_mask(full, 5))
+    slow = pooler(EncoderOutput(padded, last_real_state(padded, full)), lengths_to_mask(full, 6))
+    assert torch.allclose(fast, slow, atol=1e-6)
+    fast_grad, = torch.autograd.grad(fast.square().sum(), states)
+    slow_grad, = torch.autograd.grad(slow.square().sum(), states)
+    assert torch.allclose(fast_grad, slow_grad, atol=1e-6)
+
+
+def test_unpadded_batch_is_not_copied_to_replace_padding():
+    from zoo_pooling.poolers import real_states
+
+    states = torch.randn(2, 4, DIM)
+    assert real_states(states, torch.ones(2, 4, dtype=torch.bool)) is states  # no where(), no copy
+    partly = real_states(states, lengths_to_mask(torch.tensor([4, 2]), 4))
+    assert partly is not states and torch.all(partly[1, 2:] == 0)

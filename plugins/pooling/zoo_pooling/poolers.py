@@ -12,7 +12,10 @@ from zoo_core.plugin import EncoderOutput, Pooler, last_real_state
 
 
 def real_states(states: Tensor, mask: Tensor, fill: float = 0.0) -> Tensor:
-    """``states`` with padded positions set to ``fill``."""
+    """``states`` with padded positions set to ``fill``; ``states`` itself when nothing is padded (no copy,
+    and none in the backward pass)."""
+    if bool(mask.all()):
+        return states
     return torch.where(mask.unsqueeze(-1), states, torch.full((), fill, dtype=states.dtype, device=states.device))
 
 
@@ -72,7 +75,8 @@ class AttentionPooler(Pooler):
     def weights(self, encoded: EncoderOutput, mask: Tensor) -> Tensor:
         """(batch, heads, time) weights; exactly zero at padding, each head summing to one."""
         scores = self.score(real_states(encoded.states, mask)).transpose(1, 2)
-        scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
+        if not bool(mask.all()):
+            scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
         return scores.softmax(-1)
 
     def forward(self, encoded: EncoderOutput, mask: Tensor) -> Tensor:

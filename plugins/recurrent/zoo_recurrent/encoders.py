@@ -3,6 +3,9 @@
 Padding to the batch's longest sequence beats pack_padded_sequence on CPU (oneDNN runs only on
 padded input), so we run padded and read each sequence's state at its own last real token.
 Padding comes after the real tokens, so it never changes a forward state that we read.
+A batch with no padding (every length equal, as length bucketing often gives) takes a shorter path with
+the same result: torch's final state is each sequence's own, no mask is needed, and on the CPU both
+directions of a bidirectional layer run in one fused call, as nn.LSTM(bidirectional=True) does.
 """
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from zoo_core.plugin import Encoder, EncoderOutput, last_real_state, lengths_to_mask, reverse_padded
+from zoo_core.plugin import Encoder, EncoderOutput, is_unpadded, last_real_state, lengths_to_mask, reverse_padded
 
 LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 CELLS = {"rnn": torch.rnn_tanh_cell, "lstm": torch.lstm_cell, "gru": torch.gru_cell}
+# The functions nn.LSTM/GRU/RNN call: given two layers' weights and bidirectional=True, one call runs both.
+FUSED = {"rnn": torch.rnn_tanh, "lstm": torch.lstm, "gru": torch.gru}
 
 
 class RecurrentEncoder(Encoder):
@@ -77,13 +82,33 @@ class RecurrentEncoder(Encoder):
         return x.unsqueeze(1), (joined_hidden, new_memory[0] if len(new_memory) == 1 else torch.cat(new_memory))
 
     def forward(self, inputs: Tensor, lengths: Tensor, state: Any = None) -> EncoderOutput:
+        unpadded = is_unpadded(lengths, inputs.size(1))
         if self.backward_rnn is not None:
+            if unpadded and inputs.device.type == "cpu":  # cuDNN wants each module's weights in one buffer
+                return self._bidirectional_unpadded(inputs, state)
             return self._bidirectional(inputs, lengths, state)
         states, final = self.forward_rnn(inputs, state)
-        summary = last_real_state(states, lengths)
-        # The final state is each sequence's own only when none is padded (an LM's chunks).
-        carried = final if bool((lengths == inputs.size(1)).all()) else None
-        return self._output(states, summary, carried, lengths)
+        if unpadded:  # the final state is each sequence's own (an LM's chunks); nothing to mask
+            top = (final[0] if isinstance(final, tuple) else final)[-1]
+            return EncoderOutput(self.output_dropout(states), self.output_dropout(top), final)
+        return self._output(states, last_real_state(states, lengths), None, lengths)
+
+    def _bidirectional_unpadded(self, inputs: Tensor, state: Any) -> EncoderOutput:
+        """_bidirectional for a batch with no padding: reversing each sequence is reversing the columns, which
+        torch's own bidirectional layer does inside one call on both layers' weights, without copies."""
+        forward_state, backward_state = state if state is not None else (None, None)
+        layers = [(self.forward_rnn, self.backward_rnn), *zip(self.upper_forward, self.upper_backward)]
+        run, lstm = FUSED[self.config.type], self.config.type == "lstm"
+        for depth, (forward_layer, backward_layer) in enumerate(layers):
+            if depth:
+                inputs = self.output_dropout(inputs)
+            start = _joined_state(_layer_state(forward_state, depth), _layer_state(backward_state, depth),
+                                  inputs, forward_layer.hidden_size, lstm)
+            weights = [*forward_layer._flat_weights, *backward_layer._flat_weights]
+            inputs, *final = run(inputs, start, weights, forward_layer.bias, 1, 0.0, self.training, True, True)
+        hidden = final[0]  # (2, batch, hidden): forward after the last token, backward after the first
+        summary = torch.cat([hidden[0], hidden[1]], dim=-1)
+        return EncoderOutput(states=self.output_dropout(inputs), summary=self.output_dropout(summary))
 
     def _bidirectional(self, inputs: Tensor, lengths: Tensor, state: Any) -> EncoderOutput:
         forward_state, backward_state = state if state is not None else (None, None)
@@ -103,6 +128,19 @@ class RecurrentEncoder(Encoder):
         mask = lengths_to_mask(lengths, states.size(1)).unsqueeze(-1)
         states = self.output_dropout(states * mask)
         return EncoderOutput(states=states, summary=self.output_dropout(summary), state=carried)
+
+
+def _joined_state(forward: Any, backward: Any, inputs: Tensor, hidden_size: int, lstm: bool) -> Any:
+    """One layer's two directions' start states stacked (2, batch, hidden), as a fused bidirectional call takes
+    them; zeros for a direction given none."""
+    if forward is None and backward is None:  # the usual case: both start from zeros
+        zeros = inputs.new_zeros(2, inputs.size(0), hidden_size)
+        return (zeros, zeros) if lstm else zeros
+    zeros = inputs.new_zeros(1, inputs.size(0), hidden_size)
+    if lstm:
+        forward, backward = forward or (zeros, zeros), backward or (zeros, zeros)
+        return torch.cat([forward[0], backward[0]]), torch.cat([forward[1], backward[1]])
+    return torch.cat([zeros if forward is None else forward, zeros if backward is None else backward])
 
 
 def _layer_state(state: Any, depth: int) -> Any:
