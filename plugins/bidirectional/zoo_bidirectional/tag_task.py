@@ -195,7 +195,8 @@ class TagTask(TaskRunner):
         return WordFeatures(cnn, contextual)
 
     def encode_words(self, tokens: Sequence[str], vocabs) -> tuple[list[int], list[list[int]]]:
-        words = vocabs["tokens"].encode(self.word(t) for t in tokens)
+        # One comprehension, not self.word() a token: a third of predict's Python time on long sentences.
+        words = vocabs["tokens"].encode([t.lower() for t in tokens] if self.config.tokenizer.lowercase else tokens)
         limit = self.config.data.chars.max_word_length
         chars = [clip_word(vocabs["chars"].encode(t), limit) for t in tokens] if "chars" in vocabs else []
         return words, chars
