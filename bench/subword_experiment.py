@@ -8,6 +8,7 @@ vocabulary cannot do: the test references holding a word outside the 8,000 most 
 
     OMP_NUM_THREADS=2 flock /tmp/zoo-heavy.lock .venv/bin/python bench/subword_experiment.py --minutes 19
     .venv/bin/python bench/subword_experiment.py --render-only   # docs/results.md's table from the JSON
+    .venv/bin/python bench/subword_experiment.py --decode-only   # score an earlier run's model again
 """
 from __future__ import annotations
 
@@ -65,10 +66,13 @@ def run(args) -> dict:
     print("$", shlex.join(command), file=sys.stderr, flush=True)
     env = {**os.environ, "ZOO_HOME": str(HOME)}
     started = time.monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "zoo"), *command[1:]], check=True, env=env)
+    if not args.decode_only:
+        subprocess.run([str(Path(sys.executable).parent / "zoo"), *command[1:]], check=True, env=env)
     train_seconds = time.monotonic() - started
     os.environ["ZOO_HOME"] = str(HOME)
     model = load_model("tatoeba-bpe")
+    if args.decode_only:  # the model of an earlier run: its own training time, without data loading
+        train_seconds = model.training_summary["seconds"]
     task = model.task
     pairs = task.load_eval(data_options(DATA, text_field="0", label_field="1", split="test"))
     test = task.encode(pairs, model.vocabs)
@@ -136,6 +140,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=19.0)
     parser.add_argument("--vocab-size", type=int, default=8000)
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--decode-only", action="store_true",
+                        help="score the model an earlier run saved under " + str(HOME) + " instead of training")
     args = parser.parse_args()
     if not args.render_only:
         run(args)
