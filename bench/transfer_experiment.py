@@ -176,7 +176,8 @@ def table(results: dict) -> str:
                    f"**{gain:+.2f} points** of test accuracy over from scratch (target +1.5: "
                    f"{'met' if gain >= 1.5 else 'not met'}; aim 80%: {mean(chosen, 'test_accuracy'):.2f}%).")
     corpus = results["corpus"]
-    lms = "; ".join(f"`{name}`: {lm['epochs']} epochs in {lm['minutes']:.1f} minutes, {lm['metric']} "
+    lms = "; ".join(f"`{name}`: {lm['epochs']} epochs begun, {lm['minutes']:.1f} minutes wall with reading the text, "
+                    f"{lm['metric']} "
                     f"{lm['best_valid']:.4f} ({lm['stopped']})" for name, lm in results["lm"].items())
     return "\n".join([
         BEGIN,
