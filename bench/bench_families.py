@@ -60,7 +60,7 @@ def zoo_classifier(architecture: str, bidirectional: bool, batch: int = BATCH):
     from zoo_core.data.vocab import Vocab
     return zoo_core.create_model(
         architecture, vocab=Vocab(["<pad>", "<unk>", *WORDS]), num_classes=CLASSES,
-        embedding={"dim": EMBED, "dropout": 0.0}, head={"dropout": 0.0},
+        embedding={"dim": EMBED, "dropout": 0.0}, head={"dropout": 0.0}, data={"max_length": 100_000},  # no cut
         encoder={"hidden_size": HIDDEN, "bidirectional": bidirectional, "dropout": 0.0},
         training={"epochs": 1, "batch_size": batch, "clip_norm": 5.0})
 

@@ -12,6 +12,7 @@ texts of exactly that many words (tokenizing included) against the hand-written 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -28,6 +29,7 @@ import torch
 LENGTHS = [50, 200, 800, 3200]
 BATCH = 32
 PLOT = families.DOCS.parent / "scaling.png"
+RUN_RESULTS = Path(__file__).resolve().parent.parent / "results" / "scaling" / "zoo_run.json"  # reused by --run-lines
 MARKERS = ("<!-- bench_linear:start -->", "<!-- bench_linear:end -->")
 
 
@@ -102,6 +104,8 @@ def bench_run(counts: list[int]) -> list[dict]:
     start_up = rows[0]["seconds"]
     for row in rows:
         row["per_line_ms"] = (row["seconds"] - start_up) / row["lines"] * 1000 if row["lines"] > 1 else None
+    RUN_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RUN_RESULTS.write_text(json.dumps({"measured": datetime.now(timezone.utc).isoformat(), "rows": rows}, indent=1))
     return rows
 
 
@@ -174,7 +178,9 @@ def main() -> None:
     started = datetime.now(timezone.utc)
     length_rows = bench_lengths(args.reps, args.tokens, args.lengths)
     print(length_table(length_rows), flush=True)
-    run_rows = bench_run(args.run_lines) if args.run_lines else []
+    # `--run-lines` with no counts: the tokens/s part only, with the last measured `zoo run -` rows beside it.
+    reused = not args.run_lines and RUN_RESULTS.exists()
+    run_rows = bench_run(args.run_lines) if args.run_lines else json.loads(RUN_RESULTS.read_text())["rows"] if reused else []
     if run_rows:
         print(run_table(run_rows), flush=True)
         plot(length_rows, run_rows)
@@ -185,7 +191,8 @@ def main() -> None:
             f"Tokens/s ({args.reps} interleaved reps, medians; about {args.tokens:,} tokens a point, batches of {BATCH}):"
             f"\n\n{length_table(length_rows)}")
     if run_rows:
-        text += f"\n\n`zoo run bench-linear -` (lstm-classifier), one run each:\n\n{run_table(run_rows)}\n\n![scaling](scaling.png)"
+        when = f" (measured {json.loads(RUN_RESULTS.read_text())['measured'][:16]} UTC, an earlier run)" if reused else ""
+        text += f"\n\n`zoo run bench-linear -` (lstm-classifier), one run each{when}:\n\n{run_table(run_rows)}\n\n![scaling](scaling.png)"
     if args.write_docs:
         write_docs(text)
 
