@@ -184,13 +184,14 @@ def pos_lines(results: dict) -> list[str]:
     runs = results.get("pos_taggers", {})
     if not runs:
         return []
-    rows = ["| tagger | test token accuracy | dev accuracy | epochs (best) | minutes (wall, with test) |",
-            "|---|---|---|---|---|"]
+    rows = ["| tagger | test token accuracy | dev accuracy | epochs (best) | stopped by | minutes (wall, with test) |",
+            "|---|---|---|---|---|---|"]
     for variant, run in runs.items():
         label = "BiLSTM-CRF + char-CNN" + (" + contextual string embeddings (fwd-lm, bwd-lm)"
                                             if variant == "contextual" else "")
         rows.append(f"| {label} (`{run['architecture']}`) | {100 * run['test']['accuracy']:.2f} | "
-                    f"{100 * run['dev_f1']:.2f} | {run['epochs']} ({run['best_epoch']}) | {run['wall_minutes']:.1f} |")
+                    f"{100 * run['dev_f1']:.2f} | {run['epochs']} ({run['best_epoch']}) | {run['stopped']} | "
+                    f"{run['wall_minutes']:.1f} |")
     verdict = ""
     if {"plain", "contextual"} <= set(runs):
         plain, contextual = (100 * runs[k]["test"]["accuracy"] for k in ("plain", "contextual"))
