@@ -159,9 +159,12 @@ def table(results: dict) -> str:
     gain = bpe["test_beam5"]["bleu"] - against["test_beam5"]["bleu"]
     verdict = "met" if gain >= 2 else "**not met**"
     return "\n".join([
-        f"`gru-attn-seq2seq`, English to French, `{results['data']}`, pairs of at most 10 words a side, the README's "
-        f"md5 split, {bpe['test_pairs']:,} test pairs; {results['minutes']:g} minutes of training each; sacrebleu "
-        "13a on lower-cased references. Only the tokenizer differs.", "", *rows, "",
+        f"`gru-attn-seq2seq`, English to French, `{results['data']}`, trained on pairs of at most 10 words a side, "
+        f"the README's md5 split; {results['minutes']:g} minutes of training each; sacrebleu 13a on lower-cased "
+        f"references. Only the tokenizer differs. Greedy BLEU is `zoo train`'s own test score, on the "
+        f"{bpe['training']['examples']['test']:,} test pairs of at most 10 words; beam 5 scores every pair of the "
+        f"test split ({bpe['test_pairs']:,}, as `zoo eval` does), except in the earlier run's row, which scored "
+        "the same 15,033 pairs both ways.", "", *rows, "",
         f"BPE against words {'trained beside it' if words else '(the earlier run)'}, beam 5: **{gain:+.2f} BLEU** "
         f"(target +2: {verdict}).", "",
         "Command: `flock /tmp/zoo-heavy.lock .venv/bin/python bench/subword_experiment.py "
