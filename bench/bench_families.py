@@ -317,9 +317,10 @@ def memory_table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def write_docs(text: str) -> None:
+def write_docs(text: str, markers: tuple[str, str] = MARKERS) -> None:
+    """Put ``text`` between ``markers`` in docs/benchmarks.md (appended the first time)."""
     document = DOCS.read_text()
-    start, end = MARKERS
+    start, end = markers
     block = f"{start}\n{text}\n{end}"
     if start in document:
         before, rest = document.split(start, 1)

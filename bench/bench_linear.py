@@ -155,18 +155,6 @@ def plot(length_rows: list[dict], run_rows: list[dict]) -> None:
     figure.savefig(PLOT, dpi=110)
 
 
-def write_docs(text: str) -> None:
-    document = families.DOCS.read_text()
-    start, end = MARKERS
-    block = f"{start}\n{text}\n{end}"
-    if start in document:
-        before, rest = document.split(start, 1)
-        document = before + block + rest.split(end, 1)[1]
-    else:
-        document = document.rstrip("\n") + "\n\n" + block + "\n"
-    families.DOCS.write_text(document)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=2)
@@ -194,7 +182,7 @@ def main() -> None:
         when = f" (measured {json.loads(RUN_RESULTS.read_text())['measured'][:16]} UTC, an earlier run)" if reused else ""
         text += f"\n\n`zoo run bench-linear -` (lstm-classifier), one run each{when}:\n\n{run_table(run_rows)}\n\n![scaling](scaling.png)"
     if args.write_docs:
-        write_docs(text)
+        families.write_docs(text, MARKERS)
 
 
 if __name__ == "__main__":
