@@ -74,13 +74,17 @@ class AttentionPooler(Pooler):
 
     def weights(self, encoded: EncoderOutput, mask: Tensor) -> Tensor:
         """(batch, heads, time) weights; exactly zero at padding, each head summing to one."""
-        scores = self.score(real_states(encoded.states, mask)).transpose(1, 2)
+        return self._weights(real_states(encoded.states, mask), mask)
+
+    def _weights(self, states: Tensor, mask: Tensor) -> Tensor:
+        scores = self.score(states).transpose(1, 2)
         if not bool(mask.all()):
             scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
         return scores.softmax(-1)
 
     def forward(self, encoded: EncoderOutput, mask: Tensor) -> Tensor:
-        return torch.bmm(self.weights(encoded, mask), real_states(encoded.states, mask)).flatten(1)
+        states = real_states(encoded.states, mask)  # once, for the scores and the weighted sum
+        return torch.bmm(self._weights(states, mask), states).flatten(1)
 
     def attention(self, encoded: EncoderOutput, mask: Tensor) -> Tensor:
         return self.weights(encoded, mask).mean(1)
