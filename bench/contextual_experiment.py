@@ -18,13 +18,12 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from transfer_experiment import SHARED, write_corpus  # noqa: E402 - a sibling script, not a package
+from transfer_experiment import SHARED, finish, start, write_corpus, zoo  # noqa: E402 - a sibling script, not a package
 
 REPO = Path(__file__).resolve().parents[1]
 CONLL = SHARED / "conll2000"
@@ -34,24 +33,7 @@ BEGIN, END = "<!-- contextual-experiment:begin -->", "<!-- contextual-experiment
 LM_SETTINGS = ["--set", "encoder.hidden_size=512", "--set", "training.epochs=1000", "--set", "training.patience=1000",
                "--set", "training.batch_size=32", "--set", "data.chunk_length=128"]
 TAGGERS = {"plain": "bilstm-crf-tagger", "contextual": "bilstm-crf-flair-tagger"}
-
-
-def start(*args: str, home: Path) -> subprocess.Popen:
-    env = {**os.environ, "ZOO_HOME": str(home), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-    command = [str(REPO / ".venv" / "bin" / "zoo"), *args]
-    print("$", " ".join(command), file=sys.stderr, flush=True)
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
-
-
-def finish(process: subprocess.Popen, command) -> str:
-    stdout, _ = process.communicate()
-    if process.returncode != 0:
-        sys.exit(f"failed ({process.returncode}): {' '.join(command)}")
-    return stdout
-
-
-def zoo(*args: str, home: Path) -> str:
-    return finish(start(*args, home=home), args)
+THREADS = int(os.environ.get("OMP_NUM_THREADS", "1"))  # torch threads a run (one: the other core is busy)
 
 
 def summary(name: str, home: Path) -> dict:
@@ -100,7 +82,8 @@ def train_lms(args) -> None:
     for name, reverse in (("fwd-lm", "false"), ("bwd-lm", "true")):
         started = time.monotonic()
         zoo("train", "char-lstm-lm", "--data", str(corpus), "--out", name, "--force", *LM_SETTINGS,
-            "--set", f"data.reverse={reverse}", "--set", f"training.max_minutes={args.minutes}", "--quiet", home=home)
+            "--set", f"data.reverse={reverse}", "--set", f"training.max_minutes={args.minutes}", "--quiet", home=home,
+            threads=THREADS)
         trained = summary(name, home)
         last = trained["history"][-1]
         results["lms"][name] = {"reverse": reverse == "true", "wall_minutes": (time.monotonic() - started) / 60,
@@ -123,26 +106,32 @@ def train_taggers(args) -> None:
     label_field, key = TASKS[args.task]
     results.setdefault(key, {})
     results["tagger_minutes" if args.task == "chunk" else f"{key}_minutes"] = args.minutes
-    started, processes = time.monotonic(), {}
-    for variant in args.variants:
-        name = f"{args.task}-{variant}" if args.task != "chunk" else f"chunk-{variant}"
-        command = ["train", TAGGERS[variant], "--data", str(CONLL / "train.txt"), "--test", str(CONLL / "test.txt"),
-                   "--label-field", label_field, "--out", name, "--force",
-                   "--set", f"training.max_minutes={args.minutes}", "--quiet"]
-        processes[variant] = name, start(*command, home=home)
-        if not args.parallel:
-            finish(processes[variant][1], command)
-    for variant, (name, process) in processes.items():
-        finish(process, [name])
+
+    def record(variant: str, name: str, began: float) -> None:
         trained = summary(name, home)
         results[key][variant] = {
-            "architecture": TAGGERS[variant], "wall_minutes": (time.monotonic() - started) / 60,
+            "architecture": TAGGERS[variant], "wall_minutes": (time.monotonic() - began) / 60,
             "epochs": trained["epochs"], "best_epoch": trained["best_epoch"], "stopped": trained["stopped"],
             "dev_metric": trained.get("best_metric"), "dev_f1": trained["best_value"], "test": trained.get("test"),
             "train_seconds": trained["seconds"], "parallel": args.parallel,
             "tokens_per_s": [row["tokens_per_s"] for row in trained["history"]]}
         print(json.dumps(results[key][variant]), file=sys.stderr, flush=True)
         save_results(results)
+
+    running = []
+    for variant in args.variants:
+        name, began = f"{args.task}-{variant}", time.monotonic()
+        process = start("train", TAGGERS[variant], "--data", str(CONLL / "train.txt"), "--test",
+                        str(CONLL / "test.txt"), "--label-field", label_field, "--out", name, "--force",
+                        "--set", f"training.max_minutes={args.minutes}", "--quiet", home=home, threads=THREADS)
+        if args.parallel:
+            running.append((variant, name, process, began))
+        else:
+            finish(process)
+            record(variant, name, began)
+    for variant, name, process, began in running:
+        finish(process)
+        record(variant, name, began)
 
 
 def table(results: dict) -> str:

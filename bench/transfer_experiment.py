@@ -80,7 +80,8 @@ def write_corpus(path: Path) -> dict:
             "target_words": sum(len(line.split()) for line in target)}
 
 
-def zoo(*args: str, home: Path, threads: int = 2) -> subprocess.Popen:
+def start(*args: str, home: Path, threads: int = 2) -> subprocess.Popen:
+    """`zoo ARGS` in the background, on its own store and number of torch threads."""
     env = {**os.environ, "ZOO_HOME": str(home), "OMP_NUM_THREADS": str(threads)}
     command = [str(REPO / ".venv" / "bin" / "zoo"), *args]
     print("$", " ".join(command), file=sys.stderr, flush=True)
@@ -88,14 +89,19 @@ def zoo(*args: str, home: Path, threads: int = 2) -> subprocess.Popen:
 
 
 def finish(process: subprocess.Popen) -> str:
+    """Wait for a started `zoo`; its stdout, or exit with its last error line."""
     stdout, stderr = process.communicate()
     if process.returncode != 0:
         sys.exit(f"failed: {stderr.strip().splitlines()[-1] if stderr.strip() else process.returncode}")
     return stdout
 
 
+def zoo(*args: str, home: Path, threads: int = 2) -> str:
+    return finish(start(*args, home=home, threads=threads))
+
+
 def summary(name: str, home: Path) -> dict:
-    return json.loads(finish(zoo("info", name, "--json", home=home)))["training"]
+    return json.loads(zoo("info", name, "--json", home=home))["training"]
 
 
 def pretrain(results: dict, args, home: Path, corpus: Path) -> None:
@@ -106,8 +112,8 @@ def pretrain(results: dict, args, home: Path, corpus: Path) -> None:
     results["lm"] = {}
     for name, data, init, minutes in stages:
         started = time.monotonic()
-        finish(zoo("train", "word-lstm-lm", "--data", str(data), "--out", name, "--force", *LM_SETTINGS, *init,
-                   "--set", f"training.max_minutes={minutes}", "--quiet", home=home))
+        zoo("train", "word-lstm-lm", "--data", str(data), "--out", name, "--force", *LM_SETTINGS, *init,
+            "--set", f"training.max_minutes={minutes}", "--quiet", home=home)
         trained = summary(name, home)
         results["lm"][name] = {"minutes": (time.monotonic() - started) / 60, "epochs": trained.get("epochs"),
                                "best_valid": trained.get("best_value"), "metric": trained.get("best_metric"),
@@ -130,7 +136,7 @@ def run(args) -> dict:
         started = []
         for seed, variant in jobs[at:at + 2]:
             name = f"rt-{variant}-{seed}"
-            started.append((seed, variant, name, zoo(
+            started.append((seed, variant, name, start(
                 "train", "lstm-classifier", "--data", str(RT), "--out", name, "--force", *CLASSIFIER_SETTINGS,
                 "--set", f"training.max_minutes={args.finetune_minutes}", "--seed", str(seed), *VARIANTS[variant],
                 "--quiet", home=home, threads=1)))
