@@ -77,20 +77,16 @@ def train(commands: dict[str, list[str]], threads: int) -> dict[str, float]:
     return seconds
 
 
-def score(name: str, command: list[str], train_seconds: float) -> dict:
-    """Test BLEU greedy (the run's own) and beam 5 of a saved model, and its translations holding <unk>."""
+def score(model, pairs, command: list[str], train_seconds: float | None) -> dict:
+    """Test BLEU greedy (the run's own) and beam 5 of a saved model on the test ``pairs``, and its translations
+    holding <unk>; ``train_seconds`` None: the model's own training time (an earlier run's model)."""
     import sacrebleu
 
-    from zoo_core.modeling.loading import load_model
-    from zoo_core.workflows import data_options
     from zoo_seq2seq.translate import Translator
 
-    os.environ["ZOO_HOME"] = str(HOME)
-    model = load_model(name)
-    task = model.task
-    pairs = task.load_eval(data_options(DATA, text_field="0", label_field="1", split="test"))
-    test = task.encode(pairs, model.vocabs)
-    row = {"command": shlex.join(command), "train_seconds": round(train_seconds, 1),
+    test = model.task.encode(pairs, model.vocabs)
+    row = {"command": shlex.join(command),
+           "train_seconds": round(model.training_summary["seconds"] if train_seconds is None else train_seconds, 1),
            "parameters": model.num_parameters(), "test_pairs": len(test),
            "source_pieces": len(model.vocabs["tokens"]), "target_pieces": len(model.vocabs["target"]),
            "training": {k: v for k, v in model.training_summary.items() if k != "test"},
@@ -116,12 +112,11 @@ def run(args) -> dict:
     if args.paired:
         commands["tatoeba-words"] = word_command(baseline, args.minutes)
     seconds = {} if args.decode_only else train(commands, 1 if args.paired else 2)
-    rows = {name: score(name, command, seconds.get(name, 0.0)) for name, command in commands.items()}
-    for row in rows.values():
-        if args.decode_only:  # the model of an earlier run: its own training time, without data loading
-            row["train_seconds"] = row["training"]["seconds"]
-    task = load_model("tatoeba-bpe").task
+    os.environ["ZOO_HOME"] = str(HOME)
+    models = {name: load_model(name) for name in commands}
+    task = models["tatoeba-bpe"].task  # the test pairs are the same raw text whatever the tokenizer
     pairs = task.load_eval(data_options(DATA, text_field="0", label_field="1", split="test"))
+    rows = {name: score(model, pairs, commands[name], seconds.get(name)) for name, model in models.items()}
     train_pairs = task.load_splits(data_options(DATA, text_field="0", label_field="1")).train
     rows["tatoeba-bpe"]["references_beyond_word_vocab"] = word_vocab_unknowns(
         [task.reference(p.target) for p in pairs], [task.reference(p.target) for p in train_pairs], 8000)
