@@ -32,6 +32,7 @@ from pathlib import Path
 
 import handwritten as hand
 import torch
+from docs_section import replace_section
 
 VOCAB, EMBED, HIDDEN, CLASSES, BATCH = 10_000, 128, 256, 2, 32
 TAG_EMBED, TAG_HIDDEN, TAG_BATCH = 100, 128, 64
@@ -319,15 +320,7 @@ def memory_table(rows: list[dict]) -> str:
 
 def write_docs(text: str, markers: tuple[str, str] = MARKERS) -> None:
     """Put ``text`` between ``markers`` in docs/benchmarks.md (appended the first time)."""
-    document = DOCS.read_text()
-    start, end = markers
-    block = f"{start}\n{text}\n{end}"
-    if start in document:
-        before, rest = document.split(start, 1)
-        document = before + block + rest.split(end, 1)[1]
-    else:
-        document = document.rstrip("\n") + "\n\n" + block + "\n"
-    DOCS.write_text(document)
+    replace_section(DOCS, text, markers)
 
 
 def main() -> None:

@@ -2,8 +2,8 @@
 then generation tokens/s of each char LM preset against char-lstm-lm.
 
     flock /tmp/zoo-heavy.lock .venv/bin/python bench/bench_recurrences.py --json results/modern/speed.json
-    .venv/bin/python bench/bench_recurrences.py --quality-table results/modern/lm/results.json \
-        results/modern/lm-indrnn-clipped/results.json
+
+The quality table (char LMs and classifiers at an equal budget) is bench/modern_quality.py's.
 
 Training: one layer, input and hidden 256, batch 32, T = 128, 512, 2048; one step is a forward and a
 backward pass of a loss on every state (what training costs); tokens/s = batch x T / time. Cases run
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -131,27 +130,6 @@ def bench_generation(tokens: int, reps: int) -> dict:
             for name, values in rates.items()}
 
 
-def quality_table(paths: list[str]) -> str:
-    """The markdown table of `zoo compare` results.json files of char LMs: validation nats/char, against
-    char-lstm-lm. A later file's run of an architecture replaces an earlier one's (a rerun after a fix)."""
-    chosen = {}
-    for path in paths:
-        for run in json.load(open(path))["runs"]:
-            if run["status"] == "ok":
-                chosen[run["architecture"]] = {**run, "source": path}
-    runs = list(chosen.values())
-    baseline = next((run["best_valid"] for run in runs if run["architecture"] == "char-lstm-lm"), None)
-    lines = ["| model | parameters | valid nats/char | bits/char | - char-lstm-lm | epochs begun | train tokens/s | from |",
-             "|---|---|---|---|---|---|---|---|"]
-    for run in sorted(runs, key=lambda run: run["best_valid"]):
-        shown_epochs = str(len(run.get("history") or []))  # begun: the budget may end one mid-way
-        gap = f"{run['best_valid'] - baseline:+.3f}" if baseline is not None else "-"
-        lines.append(f"| {run['architecture']} | {run['parameters']:,} | {run['best_valid']:.4f} | "
-                     f"{run['best_valid'] / math.log(2):.3f} | {gap} | {shown_epochs} | {run['tokens_per_s']:,.0f} | "
-                     f"`{run['source']}` |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", default="128,512,2048", help="sequence lengths T, comma-separated")
@@ -163,13 +141,7 @@ def main() -> None:
                         "the table), with nn.GRU and nn.LSTM: the longest length is the slowest part")
     parser.add_argument("--generation-tokens", type=int, default=200, help="0 skips the generation part")
     parser.add_argument("--json", help="write the numbers here as well")
-    parser.add_argument("--quality-table", metavar="RESULTS_JSON", nargs="+",
-                        help="only print the quality table of `zoo compare` results.json files of char LMs "
-                        "(a later file's run of an architecture replaces an earlier one's)")
     args = parser.parse_args()
-    if args.quality_table:
-        print(quality_table(args.quality_table))
-        return
     torch.set_num_threads(args.threads)
     lengths = [int(value) for value in args.lengths.split(",")]
     reps = {t: (args.long_reps if t >= 2048 else args.reps) for t in lengths}
