@@ -9,9 +9,9 @@ Training: one layer, input and hidden 256, batch 32, T = 128, 512, 2048; one ste
 backward pass of a loss on every state (what training costs); tokens/s = batch x T / time. Cases run
 interleaved, rep by rep, so a busy machine slows them alike; medians are reported, with each case's
 ratio to nn.GRU (median of the per-rep ratios); one warm-up step per case, except at T >= 2048 (warm from
-the shorter lengths; it would double the longest part). mingru also runs with each scan path forced
-(mode=sequential, chunked, scan) next to auto. The log-space scan's largest difference from the
-sequential path is printed per T (its error grows with the length).
+the shorter lengths; it would double the longest part). mingru also runs with each path forced
+(mode=fused, sequential, chunked, scan) next to auto, and minlstm with its torch loop (sequential). Each
+path's largest difference from the sequential one is printed per T (the log-space scan's grows with T).
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ from zoo_core.testing import registry
 
 HIDDEN, BATCH = 256, 32
 ENCODERS = ["mingru", "minlstm", "mlstm", "slstm", "rwkv", "lru", "qrnn", "sru", "indrnn"]
-PATHS = [("mingru", mode) for mode in ("sequential", "chunked", "scan")]
+# mingru with each path forced (auto is `fused` with numba on CPU, else `sequential`); minlstm's torch loop
+PATHS = [*(("mingru", mode) for mode in ("fused", "sequential", "chunked", "scan")), ("minlstm", "sequential")]
 
 
 class Torch(nn.Module):
@@ -102,14 +103,15 @@ def bench_training(lengths_to_run, reps: dict, only=None, long_only=None, done=N
                    "vs_lstm": statistics.median(g / t for g, t in zip(seconds["nn.LSTM"], times))}
             for name, times in seconds.items()}
         with torch.no_grad():
-            paths = all(f"mingru [{mode}]" in runs for mode in ("sequential", "chunked", "scan"))
-            sequential = built["mingru [sequential]"](inputs, lengths).states if paths else None
-            if sequential is not None:
-                built["mingru [scan]"].load_state_dict(built["mingru [sequential]"].state_dict())
-                built["mingru [chunked]"].load_state_dict(built["mingru [sequential]"].state_dict())
+            compared = [mode for mode in ("fused", "chunked", "scan") if f"mingru [{mode}]" in runs]
+            if compared and "mingru [sequential]" in runs:
+                sequential = built["mingru [sequential]"]
+                for mode in compared:
+                    built[f"mingru [{mode}]"].load_state_dict(sequential.state_dict())
+                reference = sequential(inputs, lengths).states
                 results[time_steps]["_scan_error"] = {
-                    mode: float((built[f"mingru [{mode}]"](inputs, lengths).states - sequential).abs().max())
-                    for mode in ("chunked", "scan")}
+                    mode: float((built[f"mingru [{mode}]"](inputs, lengths).states - reference).abs().max())
+                    for mode in compared}
         if done:
             done(results)
     return results
@@ -173,7 +175,8 @@ def main() -> None:
     for t in lengths:
         if "_scan_error" in training[t]:
             errors = training[t]["_scan_error"]
-            print(f"T={t}: mingru max |path - sequential|: chunked {errors['chunked']:.2e}, scan {errors['scan']:.2e}")
+            print(f"T={t}: mingru max |path - sequential|: "
+                  + ", ".join(f"{mode} {error:.2e}" for mode, error in errors.items()))
     generation = bench_generation(args.generation_tokens, 3) if args.generation_tokens else {}
     if generation:
         print(f"\nGeneration tokens/s (greedy, {args.generation_tokens} tokens after 'ROMEO:', presets' sizes, "

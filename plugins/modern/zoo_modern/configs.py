@@ -1,4 +1,5 @@
 """Configs of the modern recurrent encoders (light: imported when listing, so no torch)."""
+import importlib.util
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -20,11 +21,25 @@ class ScanConfig(ModernConfig):
                            "scan); auto picks by length and device (docs/modern.md).")
 
 
-class MinGRUConfig(ScanConfig):
+class MinScanConfig(ScanConfig):
+    mode: Literal["auto", "fused", "sequential", "chunked", "scan"] = Field(
+        "auto", description="How the gates and the recurrence run over time: fused (one compiled loop for both, "
+        "CPU, needs numba: zoo-modern[fast]), sequential (one fused torch step a token), chunked (doubling scan "
+        "inside chunks), scan (log-space parallel scan); auto takes fused on CPU when numba is installed, else "
+        "sequential, and scan on an accelerator (docs/modern.md).")
+
+    @model_validator(mode="after")
+    def _fused_needs_numba(self):
+        if self.mode == "fused" and importlib.util.find_spec("numba") is None:
+            raise ValueError("mode 'fused' needs numba: pip install 'zoo-modern[fast]', or leave mode at auto")
+        return self
+
+
+class MinGRUConfig(MinScanConfig):
     type: Literal["mingru"] = "mingru"
 
 
-class MinLSTMConfig(ScanConfig):
+class MinLSTMConfig(MinScanConfig):
     type: Literal["minlstm"] = "minlstm"
 
 

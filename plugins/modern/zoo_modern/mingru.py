@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from zoo_modern import fused
 from zoo_modern.base import StackedEncoder, scanned
 from zoo_modern.scan import choose_mode
 
@@ -23,6 +24,8 @@ class MinGRULayer(nn.Module):
         self.mode, self.out_dim = mode, hidden_size
 
     def forward(self, x, mask, lengths, state):
+        if fused.usable(self.mode, x):
+            return fused.fused_states("mingru", self.projection(x), state, lengths, self.out_dim)
         gate, candidate = self.projection(x).chunk(2, dim=-1)
         update = torch.sigmoid(gate)
         mode = choose_mode(self.mode, x.size(1), x.device)

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from zoo_modern import fused
 from zoo_modern.base import StackedEncoder, scanned
 from zoo_modern.mingru import positive
 from zoo_modern.scan import choose_mode
@@ -19,6 +20,8 @@ class MinLSTMLayer(nn.Module):
         self.mode, self.out_dim = mode, hidden_size
 
     def forward(self, x, mask, lengths, state):
+        if fused.usable(self.mode, x):
+            return fused.fused_states("minlstm", self.projection(x), state, lengths, self.out_dim)
         forget, write, candidate = self.projection(x).chunk(3, dim=-1)
         mode = choose_mode(self.mode, x.size(1), x.device)
         if mode == "scan":  # in log space, exact where a gate rounds to 0
