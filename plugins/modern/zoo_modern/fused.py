@@ -18,102 +18,67 @@ from torch import Tensor
 NUMBA = importlib.util.find_spec("numba") is not None
 DTYPES = (torch.float32, torch.float64)
 
+CELLS = {"mingru": 1, "minlstm": 2}  # gates before the candidate in the projection: z; or f and i
+
 if NUMBA:
     from numba import njit
 
-    @njit(cache=True)
-    def _mingru_forward(projection, sigmoid, h0, lengths, states):  # pragma: no cover - compiled
-        batch, time, hidden = states.shape
-        for b in range(batch):
-            h = h0[b].copy()
-            for t in range(time):
-                if t < lengths[b]:
-                    for j in range(hidden):
-                        c = projection[b, t, hidden + j]
-                        candidate = c + 0.5 if c >= 0 else sigmoid[b, t, hidden + j]
-                        h[j] += sigmoid[b, t, j] * (candidate - h[j])  # (1 - z) h + z g(c)
-                states[b, t] = h
+    @njit(inline="always")
+    def _keep(gates, sigmoid, b, t, j, hidden):  # pragma: no cover - compiled; a_t = 1 - z, or f / (f + i)
+        if gates == 1:
+            return 1.0 - sigmoid[b, t, j]
+        return sigmoid[b, t, j] / (sigmoid[b, t, j] + sigmoid[b, t, hidden + j])
 
     @njit(cache=True)
-    def _mingru_backward(projection, sigmoid, h0, lengths, states, grad_states, grad_projection, grad_h0):  # pragma: no cover
+    def _forward(gates, projection, sigmoid, h0, lengths, states):  # pragma: no cover - compiled
         batch, time, hidden = states.shape
         for b in range(batch):
-            delta = grad_states[b, time - 1].copy()  # dL/dh_t, carried back through a_{t+1} = 1 - z_{t+1}
-            for t in range(time - 1, -1, -1):
-                if t < time - 1:
-                    if t + 1 < lengths[b]:
-                        for j in range(hidden):
-                            delta[j] = grad_states[b, t, j] + (1.0 - sigmoid[b, t + 1, j]) * delta[j]
-                    else:
-                        for j in range(hidden):
-                            delta[j] += grad_states[b, t, j]
-                if t >= lengths[b]:
-                    grad_projection[b, t] = 0.0
-                    continue
+            h, length = h0[b].copy(), min(lengths[b], time)
+            for t in range(length):
                 for j in range(hidden):
-                    previous = states[b, t - 1, j] if t else h0[b, j]
-                    z, c, sc = sigmoid[b, t, j], projection[b, t, hidden + j], sigmoid[b, t, hidden + j]
-                    candidate = c + 0.5 if c >= 0 else sc
-                    slope = 1.0 if c >= 0 else sc * (1.0 - sc)
-                    grad_projection[b, t, j] = delta[j] * (candidate - previous) * z * (1.0 - z)
-                    grad_projection[b, t, hidden + j] = delta[j] * z * slope
-            if lengths[b] > 0:
-                for j in range(hidden):
-                    grad_h0[b, j] = delta[j] * (1.0 - sigmoid[b, 0, j])
-            else:
-                grad_h0[b] = delta
-
-    @njit(cache=True)
-    def _minlstm_forward(projection, sigmoid, h0, lengths, states):  # pragma: no cover - compiled
-        batch, time, hidden = states.shape
-        for b in range(batch):
-            h = h0[b].copy()
-            for t in range(time):
-                if t < lengths[b]:
-                    for j in range(hidden):
+                    c = projection[b, t, gates * hidden + j]
+                    candidate = c + 0.5 if c >= 0 else sigmoid[b, t, gates * hidden + j]
+                    if gates == 1:  # minGRU: (1 - z) h + z g(c)
+                        h[j] += sigmoid[b, t, j] * (candidate - h[j])
+                    else:  # minLSTM: (f h + i g(c)) / (f + i)
                         f, i = sigmoid[b, t, j], sigmoid[b, t, hidden + j]
-                        c = projection[b, t, 2 * hidden + j]
-                        candidate = c + 0.5 if c >= 0 else sigmoid[b, t, 2 * hidden + j]
                         h[j] = (f * h[j] + i * candidate) / (f + i)
                 states[b, t] = h
+            for t in range(length, time):  # padded: identity steps
+                states[b, t] = h
 
     @njit(cache=True)
-    def _minlstm_backward(projection, sigmoid, h0, lengths, states, grad_states, grad_projection, grad_h0):  # pragma: no cover
+    def _backward(gates, projection, sigmoid, h0, lengths, states, grad_states, grad_projection, grad_h0):  # pragma: no cover
         batch, time, hidden = states.shape
         for b in range(batch):
-            delta = grad_states[b, time - 1].copy()
+            length = min(lengths[b], time)
+            delta = grad_states[b, time - 1].copy()  # dL/dh_t, carried back through a_{t+1} (1 when padded)
             for t in range(time - 1, -1, -1):
                 if t < time - 1:
-                    if t + 1 < lengths[b]:
-                        for j in range(hidden):
-                            f, i = sigmoid[b, t + 1, j], sigmoid[b, t + 1, hidden + j]
-                            delta[j] = grad_states[b, t, j] + f / (f + i) * delta[j]
-                    else:
-                        for j in range(hidden):
-                            delta[j] += grad_states[b, t, j]
-                if t >= lengths[b]:
+                    for j in range(hidden):
+                        keep = _keep(gates, sigmoid, b, t + 1, j, hidden) if t + 1 < length else 1.0
+                        delta[j] = grad_states[b, t, j] + keep * delta[j]
+                if t >= length:
                     grad_projection[b, t] = 0.0
                     continue
                 for j in range(hidden):
                     previous = states[b, t - 1, j] if t else h0[b, j]
-                    f, i = sigmoid[b, t, j], sigmoid[b, t, hidden + j]
-                    c, sc = projection[b, t, 2 * hidden + j], sigmoid[b, t, 2 * hidden + j]
+                    c, sc = projection[b, t, gates * hidden + j], sigmoid[b, t, gates * hidden + j]
                     candidate = c + 0.5 if c >= 0 else sc
                     slope = 1.0 if c >= 0 else sc * (1.0 - sc)
-                    total = f + i
-                    # h = (f h' + i g) / (f + i): d/df = i (h' - g) / s^2, d/di = f (g - h') / s^2
-                    shared = delta[j] * (previous - candidate) / (total * total)
-                    grad_projection[b, t, j] = shared * i * f * (1.0 - f)
-                    grad_projection[b, t, hidden + j] = -shared * f * i * (1.0 - i)
-                    grad_projection[b, t, 2 * hidden + j] = delta[j] * i / total * slope
-            if lengths[b] > 0:
-                for j in range(hidden):
-                    f, i = sigmoid[b, 0, j], sigmoid[b, 0, hidden + j]
-                    grad_h0[b, j] = delta[j] * f / (f + i)
-            else:
-                grad_h0[b] = delta
-
-    KERNELS = {"mingru": (_mingru_forward, _mingru_backward), "minlstm": (_minlstm_forward, _minlstm_backward)}
+                    if gates == 1:  # dh/dz = g(c) - h', dh/dg(c) = z
+                        z = sigmoid[b, t, j]
+                        grad_projection[b, t, j] = delta[j] * (candidate - previous) * z * (1.0 - z)
+                        grad_projection[b, t, hidden + j] = delta[j] * z * slope
+                    else:  # dh/df = i (h' - g) / s^2, dh/di = f (g - h') / s^2, dh/dg = i / s; s = f + i
+                        f, i = sigmoid[b, t, j], sigmoid[b, t, hidden + j]
+                        total = f + i
+                        shared = delta[j] * (previous - candidate) / (total * total)
+                        grad_projection[b, t, j] = shared * i * f * (1.0 - f)
+                        grad_projection[b, t, hidden + j] = -shared * f * i * (1.0 - i)
+                        grad_projection[b, t, 2 * hidden + j] = delta[j] * i / total * slope
+            for j in range(hidden):
+                grad_h0[b, j] = delta[j] * (_keep(gates, sigmoid, b, 0, j, hidden) if length else 1.0)
 
 
 def usable(mode: str, x: Tensor) -> bool:
@@ -140,8 +105,7 @@ class FusedRecurrence(torch.autograd.Function):
         lengths = lengths.to(device="cpu", dtype=torch.int64).contiguous()
         batch, time, width = projection.shape
         states = projection.new_empty(batch, time, h0.size(1))
-        forward, _ = KERNELS[cell]
-        forward(projection.detach().numpy(), sigmoid.numpy(), h0.detach().numpy(), lengths.numpy(), states.numpy())
+        _forward(CELLS[cell], projection.detach().numpy(), sigmoid.numpy(), h0.detach().numpy(), lengths.numpy(), states.numpy())
         ctx.cell = cell
         ctx.save_for_backward(projection, sigmoid, h0, lengths, states)
         return states
@@ -151,8 +115,7 @@ class FusedRecurrence(torch.autograd.Function):
         projection, sigmoid, h0, lengths, states = ctx.saved_tensors
         grad_states = grad_states.to(states.dtype).contiguous()
         grad_projection, grad_h0 = torch.empty_like(projection), torch.empty_like(h0)
-        _, backward = KERNELS[ctx.cell]
-        backward(projection.detach().numpy(), sigmoid.numpy(), h0.detach().numpy(), lengths.numpy(),
+        _backward(CELLS[ctx.cell], projection.detach().numpy(), sigmoid.numpy(), h0.detach().numpy(), lengths.numpy(),
                  states.detach().numpy(), grad_states.numpy(), grad_projection.numpy(), grad_h0.numpy())
         return None, grad_projection, grad_h0, None
 
