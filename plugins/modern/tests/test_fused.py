@@ -1,4 +1,4 @@
-"""The compiled loop (zoo_modern.fused, numba) gives minGRU's and minLSTM's states and gradients as the torch
+"""The compiled loop (zoo_modern.fused, numba) gives minGRU's, minLSTM's and QRNN's states and gradients as the torch
 loop does; auto takes it on CPU when numba is there and keeps the torch loop when it is not."""
 import pytest
 import torch
@@ -8,7 +8,7 @@ from zoo_core.testing import registry
 from zoo_modern import fused
 
 numba_only = pytest.mark.skipif(not fused.NUMBA, reason="numba is not installed (pip install 'zoo-modern[fast]')")
-CELLS = ["mingru", "minlstm"]
+CELLS = ["mingru", "minlstm", "qrnn"]
 
 
 def build(name, mode, dtype=torch.float32, **settings):
@@ -18,15 +18,25 @@ def build(name, mode, dtype=torch.float32, **settings):
     return registry().component("encoder", name).load()(config, input_dim=5).to(dtype)
 
 
+def leaves(state):
+    """The tensors of a carried state (QRNN's layer state is a pair: the cell and the last inputs)."""
+    for part in state:
+        yield from (leaves(part) if isinstance(part, tuple) else [part])
+
+
+def with_grad(state):
+    return tuple(with_grad(part) if isinstance(part, tuple) else part.detach().clone().requires_grad_()
+                 for part in state)
+
+
 def run(encoder, inputs, lengths, state):
     """Outputs, carried state and every gradient of a loss on both."""
-    inputs = inputs.clone().requires_grad_()
-    state = tuple(s.clone().requires_grad_() for s in state)
+    inputs, state = inputs.clone().requires_grad_(), with_grad(state)
     output = encoder(inputs, lengths, state)
     weights = torch.linspace(-1, 1, output.states.numel(), dtype=inputs.dtype).view_as(output.states)
-    loss = (output.states * weights).sum() + sum((s * s).sum() for s in output.state)
+    loss = (output.states * weights).sum() + sum((s * s).sum() for s in leaves(output.state))
     loss.backward()
-    grads = [inputs.grad, *(s.grad for s in state), *(p.grad for p in encoder.parameters())]
+    grads = [inputs.grad, *(s.grad for s in leaves(state)), *(p.grad for p in encoder.parameters())]
     return output, grads
 
 
@@ -37,12 +47,14 @@ def test_fused_equals_the_torch_loop_in_states_and_gradients(name, dtype):
     torch.manual_seed(1)
     inputs = torch.randn(3, 40, 5, dtype=dtype) * 2  # both signs of the candidate, gates near 0 and 1
     lengths = torch.tensor([40, 17, 1])  # padded sequences: their steps past the end must be identity steps
-    state = tuple(torch.randn(3, 6, dtype=dtype) for _ in range(2))
-    reference, reference_grads = run(build(name, "sequential", dtype), inputs, lengths, state)
+    torch_loop = build(name, "sequential", dtype)
+    with torch.no_grad():  # a state carried from an earlier chunk, as a language model has it
+        state = torch_loop(torch.randn(3, 4, 5, dtype=dtype), torch.full((3,), 4)).state
+    reference, reference_grads = run(torch_loop, inputs, lengths, state)
     mine, my_grads = run(build(name, "fused", dtype), inputs, lengths, state)
     tolerance = 1e-5 if dtype == torch.float32 else 1e-10
     assert torch.allclose(mine.states, reference.states, atol=tolerance)
-    for carried, expected in zip(mine.state, reference.state):
+    for carried, expected in zip(leaves(mine.state), leaves(reference.state)):
         assert torch.allclose(carried, expected, atol=tolerance)
     for index, (grad, expected) in enumerate(zip(my_grads, reference_grads)):
         assert torch.allclose(grad, expected, atol=tolerance * 10), f"gradient {index}"

@@ -21,7 +21,7 @@ class ScanConfig(ModernConfig):
                            "scan); auto picks by length and device (docs/modern.md).")
 
 
-class MinScanConfig(ScanConfig):
+class FusedScanConfig(ScanConfig):
     mode: Literal["auto", "fused", "sequential", "chunked", "scan"] = Field(
         "auto", description="How the gates and the recurrence run over time: fused (one compiled loop for both, "
         "CPU, needs numba: zoo-modern[fast]), sequential (one fused torch step a token), chunked (doubling scan "
@@ -35,15 +35,15 @@ class MinScanConfig(ScanConfig):
         return self
 
 
-class MinGRUConfig(MinScanConfig):
+class MinGRUConfig(FusedScanConfig):
     type: Literal["mingru"] = "mingru"
 
 
-class MinLSTMConfig(MinScanConfig):
+class MinLSTMConfig(FusedScanConfig):
     type: Literal["minlstm"] = "minlstm"
 
 
-class QRNNConfig(ScanConfig):
+class QRNNConfig(FusedScanConfig):
     type: Literal["qrnn"] = "qrnn"
     window: int = Field(2, ge=1, le=16, description="Tokens each gate's causal convolution reads: this one and "
                         "window - 1 before it.")

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from zoo_modern import fused
 from zoo_modern.base import StackedEncoder, scanned
 from zoo_modern.scan import choose_mode
 
@@ -22,10 +23,15 @@ class QRNNLayer(nn.Module):
         batch, time, dim = x.shape
         cell, history = state if state is not None else (None, x.new_zeros(batch, self.window - 1, dim))
         extended = torch.cat([history, x], dim=1)  # the window before the first token comes from the state
-        z, f, o = self.convolution(extended.transpose(1, 2)).transpose(1, 2).chunk(3, dim=-1)
-        keep = torch.sigmoid(f)
-        log_keep = F.logsigmoid(f) if choose_mode(self.mode, time, x.device) == "scan" else None
-        cells, last = scanned(keep, (1 - keep) * torch.tanh(z), mask, cell, self.mode, log_keep)
+        gates = self.convolution(extended.transpose(1, 2)).transpose(1, 2)
+        z_and_f, o = gates.split([2 * self.out_dim, self.out_dim], dim=-1)
+        if fused.usable(self.mode, x):
+            cells, last = fused.fused_states("qrnn", z_and_f, cell, lengths, self.out_dim)
+        else:
+            z, f = z_and_f.chunk(2, dim=-1)
+            keep = torch.sigmoid(f)
+            log_keep = F.logsigmoid(f) if choose_mode(self.mode, time, x.device) == "scan" else None
+            cells, last = scanned(keep, (1 - keep) * torch.tanh(z), mask, cell, self.mode, log_keep)
         # Each sequence's own last window - 1 inputs: positions lengths .. lengths + window - 2 of extended.
         index = lengths.view(-1, 1) + torch.arange(self.window - 1, device=x.device)
         history = extended.gather(1, index.unsqueeze(-1).expand(-1, -1, dim))
