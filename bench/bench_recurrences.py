@@ -10,7 +10,7 @@ backward pass of a loss on every state (what training costs); tokens/s = batch x
 interleaved, rep by rep, so a busy machine slows them alike; medians are reported, with each case's
 ratio to nn.GRU (median of the per-rep ratios); one warm-up step per case, except at T >= 2048 (warm from
 the shorter lengths; it would double the longest part). mingru also runs with each path forced
-(mode=fused, sequential, chunked, scan) next to auto, and minlstm with its torch loop (sequential). Each
+(mode=fused, sequential, chunked, scan) next to auto, and minlstm and qrnn with their torch loops (sequential). Each
 path's largest difference from the sequential one is printed per T (the log-space scan's grows with T).
 """
 from __future__ import annotations
@@ -31,8 +31,10 @@ from zoo_core.testing import registry
 
 HIDDEN, BATCH = 256, 32
 ENCODERS = ["mingru", "minlstm", "mlstm", "slstm", "rwkv", "lru", "qrnn", "sru", "indrnn"]
-# mingru with each path forced (auto is `fused` with numba on CPU, else `sequential`); minlstm's torch loop
-PATHS = [*(("mingru", mode) for mode in ("fused", "sequential", "chunked", "scan")), ("minlstm", "sequential")]
+# mingru with each path forced (auto is `fused` with numba on CPU, else `sequential`); minlstm's and qrnn's
+# torch loops
+PATHS = [*(("mingru", mode) for mode in ("fused", "sequential", "chunked", "scan")), ("minlstm", "sequential"),
+         ("qrnn", "sequential")]
 
 
 class Torch(nn.Module):
