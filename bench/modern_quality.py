@@ -72,14 +72,15 @@ def quality_table(lm_paths: list[str], classifier_paths: list[str]) -> str:
     lm_base = lms.get(BASELINE, {}).get("loss")
     cls_base = classifiers.get(BASELINE, {}).get("test_mean")
     lines = ["| encoder | char LM valid nats/char | - char-lstm-lm | LM bits/char | LM train tokens/s | LM epochs begun "
-             "| LM parameters | rt-polarity test accuracy % (mean ± sd) | - lstm-classifier | valid accuracy % "
+             "| LM parameters | LM run | rt-polarity test accuracy % (mean ± sd) | - lstm-classifier | valid accuracy % "
              "| best epoch:epochs per seed |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     order = sorted(set(lms) | set(classifiers), key=lambda name: (lms.get(name, {}).get("loss", math.inf), name))
     for name in order:
         lm, cls = lms.get(name), classifiers.get(name)
         lm_cells = (f"{lm['loss']:.4f} | {_gap(lm['loss'], lm_base, '.3f')} | {lm['loss'] / math.log(2):.3f} | "
-                    f"{lm['tokens_per_s']:,.0f} | {lm['epochs']} | {lm['parameters']:,}") if lm else "- | - | - | - | - | -"
+                    f"{lm['tokens_per_s']:,.0f} | {lm['epochs']} | {lm['parameters']:,} | {Path(lm['source']).parent.name}"
+                    ) if lm else "- | - | - | - | - | - | -"
         cls_cells = (f"{cls['test_mean']:.2f} ± {cls['test_sd']:.2f} ({cls['seeds']}) | "
                      f"{_gap(cls['test_mean'], cls_base, '.2f')} | {cls['valid_mean']:.2f} | {cls['epochs']}"
                      ) if cls else "- | - | - | -"

@@ -54,18 +54,20 @@ def test_rows_are_by_encoder_best_lm_first_with_gaps_against_the_lstm(quality, t
     assert list(table) == ["mingru", "lstm", "rwkv"]
     assert table["mingru"][0] == "1.4000" and table["mingru"][1] == "-0.100"
     assert float(table["mingru"][2]) == pytest.approx(1.40 / math.log(2), abs=1e-3)
-    assert table["mingru"][6] == f"71.00 ± {math.sqrt(2):.2f} (2)"  # sample sd of 70 and 72
-    assert table["mingru"][7] == "-4.00"
-    assert table["rwkv"][6:] == ["-", "-", "-", "-"]  # no classifier run: shown as missing, not as zero
+    assert table["mingru"][7] == f"71.00 ± {math.sqrt(2):.2f} (2)"  # sample sd of 70 and 72
+    assert table["mingru"][8] == "-4.00"
+    assert table["rwkv"][7:] == ["-", "-", "-", "-"]  # no classifier run: shown as missing, not as zero
 
 
 def test_a_later_file_replaces_an_earlier_run_and_failed_runs_are_left_out(quality, tmp_path):
-    first = write(tmp_path / "first.json", [lm_run("char-lstm-lm", 1.5), lm_run("char-indrnn-lm", 15.0)])
-    rerun = write(tmp_path / "rerun.json", [lm_run("char-indrnn-lm", 1.9), lm_run("char-mlstm-lm", 0.0, "failed")])
+    (tmp_path / "first").mkdir(), (tmp_path / "rerun").mkdir()
+    first = write(tmp_path / "first" / "results.json", [lm_run("char-lstm-lm", 1.5), lm_run("char-indrnn-lm", 15.0)])
+    rerun = write(tmp_path / "rerun" / "results.json", [lm_run("char-indrnn-lm", 1.9), lm_run("char-mlstm-lm", 0.0, "failed")])
     table = quality.quality_table([first, rerun], [])
-    assert rows(table)["indrnn"][0] == "1.9000"
+    assert rows(table)["indrnn"][0] == "1.9000" and rows(table)["indrnn"][6] == "rerun"
+    assert rows(table)["lstm"][6] == "first"
     assert "mlstm" not in rows(table)
-    assert "rerun.json" in table and "first.json" in table
+    assert "rerun/results.json" in table and "first/results.json" in table
 
 
 def test_write_docs_replaces_only_its_own_section(quality, tmp_path):
