@@ -80,6 +80,13 @@ def test_without_numba_auto_keeps_the_torch_loop_with_the_same_states(name, monk
     assert torch.allclose(build(name, "auto")(inputs, lengths).states, expected, atol=1e-6)
 
 
+@numba_only
+def test_fused_on_a_tensor_it_cannot_run_is_a_config_error():
+    encoder = build("mingru", "fused", torch.bfloat16)
+    with pytest.raises(ConfigError, match="set encoder.mode=auto"):
+        encoder(torch.randn(2, 3, 5, dtype=torch.bfloat16), torch.tensor([3, 3]))
+
+
 def test_fused_without_numba_is_a_config_error(monkeypatch):
     import importlib.util
 

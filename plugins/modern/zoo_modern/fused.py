@@ -16,6 +16,8 @@ import importlib.util
 import torch
 from torch import Tensor
 
+from zoo_core.plugin import ConfigError
+
 NUMBA = importlib.util.find_spec("numba") is not None
 DTYPES = (torch.float32, torch.float64)
 
@@ -157,10 +159,10 @@ def usable(mode: str, x: Tensor) -> bool:
     """Whether ``mode`` runs the compiled loop for ``x``: `fused`, or `auto` on a CPU float tensor with numba."""
     if mode == "fused":
         if not NUMBA:
-            raise RuntimeError("encoder.mode 'fused' needs numba: pip install 'zoo-modern[fast]', or set "
+            raise ConfigError("encoder.mode 'fused' needs numba: pip install 'zoo-modern[fast]', or set "
                                "encoder.mode=auto")
         if x.device.type != "cpu" or x.dtype not in DTYPES:
-            raise RuntimeError(f"encoder.mode 'fused' runs on CPU float32/float64 tensors, not {x.device.type} "
+            raise ConfigError(f"encoder.mode 'fused' runs on CPU float32/float64 tensors, not {x.device.type} "
                                f"{x.dtype}; set encoder.mode=auto")
         return True
     return mode == "auto" and NUMBA and x.device.type == "cpu" and x.dtype in DTYPES
@@ -184,8 +186,7 @@ class FusedRecurrence(torch.autograd.Function):
         active = activate(cell, projection)
         h0 = h0.to(projection.dtype).contiguous()
         lengths = lengths.to(device="cpu", dtype=torch.int64).contiguous()
-        batch, time, width = projection.shape
-        states = projection.new_empty(batch, time, h0.size(1))
+        states = projection.new_empty(*projection.shape[:2], h0.size(1))
         KERNELS[cell][0](projection.detach().numpy(), active.numpy(), h0.detach().numpy(), lengths.numpy(), states.numpy())
         ctx.cell = cell
         ctx.save_for_backward(projection, active, h0, lengths, states)
