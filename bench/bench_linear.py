@@ -167,8 +167,8 @@ def main() -> None:
     length_rows = bench_lengths(args.reps, args.tokens, args.lengths)
     print(length_table(length_rows), flush=True)
     # `--run-lines` with no counts: the tokens/s part only, with the last measured `zoo run -` rows beside it.
-    reused = not args.run_lines and RUN_RESULTS.exists()
-    run_rows = bench_run(args.run_lines) if args.run_lines else json.loads(RUN_RESULTS.read_text())["rows"] if reused else []
+    earlier = json.loads(RUN_RESULTS.read_text()) if not args.run_lines and RUN_RESULTS.exists() else None
+    run_rows = bench_run(args.run_lines) if args.run_lines else earlier["rows"] if earlier else []
     if run_rows:
         print(run_table(run_rows), flush=True)
         plot(length_rows, run_rows)
@@ -179,7 +179,7 @@ def main() -> None:
             f"Tokens/s ({args.reps} interleaved reps, medians; about {args.tokens:,} tokens a point, batches of {BATCH}):"
             f"\n\n{length_table(length_rows)}")
     if run_rows:
-        when = f" (measured {json.loads(RUN_RESULTS.read_text())['measured'][:16]} UTC, an earlier run)" if reused else ""
+        when = f" (measured {earlier['measured'][:16]} UTC, an earlier run)" if earlier else ""
         text += f"\n\n`zoo run bench-linear -` (lstm-classifier), one run each{when}:\n\n{run_table(run_rows)}\n\n![scaling](scaling.png)"
     if args.write_docs:
         families.write_docs(text, MARKERS)
